@@ -1,0 +1,1 @@
+namespace ModelCsi.Driver; internal static class Program { public static int Main() => 0; }

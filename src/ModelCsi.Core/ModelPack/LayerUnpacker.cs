@@ -1,0 +1,196 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ModelCsi.Core.Oci;
+using ZstdSharp;
+
+namespace ModelCsi.Core.ModelPack;
+
+/// <summary>
+/// Extracts one model layer into a model root shared with the artifact's other layers, in one streaming
+/// pass with bounded memory, refusing any entry that could escape the root (see <see cref="ArchiveRule"/>).
+/// The content stream is always read to its end, because the caller's digest check fires at EOF.
+/// </summary>
+public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
+{
+    private const int CopyBufferSize = 1 << 20;
+    private readonly ILogger _logger = logger ?? NullLogger<LayerUnpacker>.Instance;
+
+    public async Task<UnpackResult> UnpackAsync(
+        Stream content, OciDescriptor layer, string modelRoot, UnpackLimits limits, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(limits);
+        if (!LayerMediaType.TryParse(layer.MediaType, out var mediaType))
+        {
+            throw new UnsupportedLayerException(layer.Digest, layer.MediaType);
+        }
+
+        var writer = new ModelRootWriter(modelRoot, layer.Digest);
+        var result = mediaType.Form switch
+        {
+            LayerForm.Raw => await UnpackRawAsync(content, layer, writer, cancellationToken),
+            LayerForm.Tar => await UnpackTarAsync(content, content, layer, writer, limits, layer.Size, cancellationToken),
+            LayerForm.TarGzip => await UnpackCompressedAsync(content, new GZipStream(content, CompressionMode.Decompress, leaveOpen: true), layer, writer, limits, cancellationToken),
+            LayerForm.TarZstd => await UnpackCompressedAsync(content, new DecompressionStream(content, leaveOpen: true), layer, writer, limits, cancellationToken),
+            _ => throw new UnsupportedLayerException(layer.Digest, layer.MediaType),
+        };
+        Log.LayerUnpacked(_logger, layer.Digest, layer.MediaType, result.FilesWritten, result.BytesWritten);
+        return result;
+    }
+
+    private static async Task<UnpackResult> UnpackRawAsync(Stream content, OciDescriptor layer, ModelRootWriter writer, CancellationToken cancellationToken)
+    {
+        var filePath = FilePathAnnotation(layer) ?? layer.Annotation(ModelPackAnnotations.ImageTitle)
+            ?? throw new ModelPackFormatException(
+                $"raw layer {layer.Digest} has no '{ModelPackAnnotations.CncfFilePath}', '{ModelPackAnnotations.CnaiFilePath}' or '{ModelPackAnnotations.ImageTitle}' annotation to name its file");
+        var metadata = FileMetadataAnnotation(layer);
+        var parts = writer.Normalize(filePath);
+        var path = writer.PrepareLeaf(filePath, parts);
+        long written;
+        try
+        {
+            await using (var file = ModelRootWriter.CreateFile(path))
+            {
+                var limited = new LimitedReadStream(content, layer.Size, read => writer.Unsafe(
+                    filePath, ArchiveRule.LayerLargerThanDescriptor, $"raw layer has more than the descriptor's {layer.Size} bytes"));
+                await limited.CopyToAsync(file, CopyBufferSize, cancellationToken);
+                written = limited.BytesRead;
+            }
+
+            if (written != layer.Size)
+            {
+                throw new ModelPackFormatException($"raw layer {layer.Digest} has {written} bytes, the descriptor says {layer.Size}");
+            }
+
+            ModelRootWriter.SetMode(path, metadata?.Mode is { } mode ? ModelRootWriter.PermissionBits(mode) : ModelRootWriter.DefaultFileMode);
+            if (metadata?.Mtime is { } mtimeText && DateTimeOffset.TryParse(mtimeText, System.Globalization.CultureInfo.InvariantCulture, out var mtime))
+            {
+                File.SetLastWriteTimeUtc(path, mtime.UtcDateTime);
+            }
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+
+        return new UnpackResult(1, written);
+    }
+
+    private async Task<UnpackResult> UnpackCompressedAsync(
+        Stream content, Stream decompressor, OciDescriptor layer, ModelRootWriter writer, UnpackLimits limits, CancellationToken cancellationToken)
+    {
+        await using (decompressor)
+        {
+            var expanded = new LimitedReadStream(decompressor, limits.MaxExpandedBytes, read => writer.Unsafe(
+                "(archive)", ArchiveRule.ExpandedSizeLimit, $"layer expands to more than the limit of {limits.MaxExpandedBytes} bytes"));
+            return await UnpackTarAsync(expanded, content, layer, writer, limits, limits.MaxExpandedBytes, cancellationToken);
+        }
+    }
+
+    /// <param name="tar">The uncompressed tar stream.</param>
+    /// <param name="content">The layer's blob stream, drained to its end after the tar.</param>
+    /// <param name="maxFileBytes">Bound on the sum of entry sizes.</param>
+    private async Task<UnpackResult> UnpackTarAsync(
+        Stream tar, Stream content, OciDescriptor layer, ModelRootWriter writer, UnpackLimits limits, long maxFileBytes, CancellationToken cancellationToken)
+    {
+        var metadata = FileMetadataAnnotation(layer);
+        var sizeRule = tar == content ? ArchiveRule.LayerLargerThanDescriptor : ArchiveRule.ExpandedSizeLimit;
+        if (metadata is { Size: { } metadataSize } && metadata.IsRegularFile && metadataSize >= 0 && metadataSize < maxFileBytes)
+        {
+            maxFileBytes = metadataSize;
+            sizeRule = ArchiveRule.ExpandedSizeLimit;
+        }
+
+        var annotatedPath = FilePathAnnotation(layer);
+        var annotatedParts = annotatedPath is null ? null : writer.Normalize(annotatedPath);
+        var state = new TarLayerExtraction(writer, layer.Digest);
+        var directories = new List<(string Path, UnixFileMode Mode, DateTimeOffset Mtime)>();
+        var entries = 0;
+        long declaredBytes = 0;
+
+        await using (var reader = new TarReader(tar, leaveOpen: true))
+        {
+            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+            {
+                if (++entries > limits.MaxEntries)
+                {
+                    throw writer.Unsafe(entry.Name, ArchiveRule.EntryCountLimit, $"layer has more than {limits.MaxEntries} entries");
+                }
+
+                switch (entry.EntryType)
+                {
+                    case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                        declaredBytes += entry.Length;
+                        if (declaredBytes > maxFileBytes)
+                        {
+                            throw writer.Unsafe(entry.Name, sizeRule, $"entries total {declaredBytes} bytes, more than the {maxFileBytes} allowed");
+                        }
+
+                        await state.WriteFileAsync(entry, annotatedParts, _logger, cancellationToken);
+                        break;
+                    case TarEntryType.Directory:
+                        var parts = writer.Normalize(entry.Name);
+                        var directory = writer.PrepareDirectory(entry.Name, parts);
+                        if (parts.Count > 0)
+                        {
+                            directories.Add((directory, ModelRootWriter.PermissionBits((long)entry.Mode), entry.ModificationTime));
+                        }
+
+                        break;
+                    case TarEntryType.SymbolicLink:
+                        state.WriteSymlink(entry);
+                        break;
+                    case TarEntryType.HardLink:
+                        state.WriteHardLink(entry);
+                        break;
+                    case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
+                        throw writer.Unsafe(entry.Name, ArchiveRule.DeviceOrFifo, $"{entry.EntryType} entries are not allowed in a model");
+                    case TarEntryType.GlobalExtendedAttributes:
+                        Log.SkippedTarEntry(_logger, entry.Name, entry.EntryType.ToString(), layer.Digest);
+                        break;
+                    default:
+                        throw writer.Unsafe(entry.Name, ArchiveRule.UnsupportedEntryType, $"{entry.EntryType} entries are not supported");
+                }
+            }
+        }
+
+        // Trailing zero blocks and record padding come after the end-of-archive marker; the digest
+        // check only happens once the blob has been read to its very end.
+        await DrainAsync(tar, cancellationToken);
+        if (tar != content)
+        {
+            await DrainAsync(content, cancellationToken);
+        }
+
+        // Deepest first, after all files: writing into a directory would reset its mtime, and a
+        // read-only directory mode must not block the entries that follow.
+        for (var i = directories.Count - 1; i >= 0; i--)
+        {
+            var (path, mode, mtime) = directories[i];
+            ModelRootWriter.SetMode(path, mode);
+            Directory.SetLastWriteTimeUtc(path, mtime.UtcDateTime);
+        }
+
+        return new UnpackResult(state.FilesWritten, state.BytesWritten);
+    }
+
+    private static async Task DrainAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        while (await stream.ReadAsync(buffer, cancellationToken) > 0)
+        {
+        }
+    }
+
+    private static string? FilePathAnnotation(OciDescriptor layer) =>
+        layer.Annotation(ModelPackAnnotations.CncfFilePath) ?? layer.Annotation(ModelPackAnnotations.CnaiFilePath);
+
+    private static FileMetadata? FileMetadataAnnotation(OciDescriptor layer) =>
+        ModelPackJson.ReadFileMetadata(
+            layer.Annotation(ModelPackAnnotations.CncfFileMetadata) ?? layer.Annotation(ModelPackAnnotations.CnaiFileMetadata),
+            layer.Digest);
+}

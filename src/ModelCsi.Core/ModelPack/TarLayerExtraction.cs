@@ -1,0 +1,107 @@
+using System.Formats.Tar;
+using Microsoft.Extensions.Logging;
+
+namespace ModelCsi.Core.ModelPack;
+
+/// <summary>
+/// The per-layer state of extracting a tar: which regular files this layer wrote (hardlinks may only
+/// point at those) and the AIKit basename placement, which is undone if a second file shows up.
+/// </summary>
+internal sealed class TarLayerExtraction(ModelRootWriter writer, string layerDigest)
+{
+    private const int CopyBufferSize = 1 << 20;
+
+    // Entry name (normalised) -> where that entry's file actually is below the root.
+    private readonly Dictionary<string, IReadOnlyList<string>> _regularFiles = new(StringComparer.Ordinal);
+    private (string EntryName, IReadOnlyList<string> EntryParts, IReadOnlyList<string> PlacedAt)? _placedAtAnnotation;
+    private int _regularEntries;
+
+    public int FilesWritten { get; private set; }
+
+    public long BytesWritten { get; private set; }
+
+    public async Task WriteFileAsync(TarEntry entry, IReadOnlyList<string>? annotatedParts, ILogger logger, CancellationToken cancellationToken)
+    {
+        var parts = writer.Normalize(entry.Name);
+        var target = parts;
+        _regularEntries++;
+        if (_placedAtAnnotation is not null)
+        {
+            // The quirk only applies to a tar holding exactly one file; with two, names mean what they say.
+            MovePlacedFileBack();
+        }
+        else if (_regularEntries == 1 && annotatedParts is { Count: > 1 } && parts.Count == 1
+            && string.Equals(parts[0], annotatedParts[^1], StringComparison.Ordinal))
+        {
+            // AIKit writes the weight's basename into the tar while the annotation holds its full path.
+            target = annotatedParts;
+            _placedAtAnnotation = (entry.Name, parts, annotatedParts);
+            Log.PlacedAtAnnotatedPath(logger, layerDigest, entry.Name, string.Join('/', annotatedParts));
+        }
+
+        var path = writer.PrepareLeaf(entry.Name, target);
+        try
+        {
+            await using (var file = ModelRootWriter.CreateFile(path))
+            {
+                if (entry.DataStream is { } data)
+                {
+                    await data.CopyToAsync(file, CopyBufferSize, cancellationToken);
+                }
+            }
+
+            ModelRootWriter.SetMode(path, ModelRootWriter.PermissionBits((long)entry.Mode));
+            File.SetLastWriteTimeUtc(path, entry.ModificationTime.UtcDateTime);
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+
+        _regularFiles[Key(parts)] = target;
+        FilesWritten++;
+        BytesWritten += entry.Length;
+    }
+
+    public void WriteSymlink(TarEntry entry)
+    {
+        var parts = writer.Normalize(entry.Name);
+        writer.CheckSymlinkTarget(entry.Name, parts, entry.LinkName);
+        var path = writer.PrepareLeaf(entry.Name, parts, forSymlink: true);
+        File.CreateSymbolicLink(path, entry.LinkName);
+        _regularFiles.Remove(Key(parts));
+    }
+
+    public void WriteHardLink(TarEntry entry)
+    {
+        var parts = writer.Normalize(entry.Name);
+        var targetParts = writer.Normalize(entry.LinkName, ArchiveRule.HardlinkEscapesRoot);
+        if (!_regularFiles.TryGetValue(Key(targetParts), out var actual)
+            || ModelRootWriter.Kind(writer.FullPath(actual)) != ModelRootWriter.PathKind.Regular)
+        {
+            throw writer.Unsafe(entry.Name, ArchiveRule.HardlinkTargetNotExtracted, $"hardlink target '{entry.LinkName}' is not a regular file extracted earlier from this layer");
+        }
+
+        if (Key(parts) == Key(actual))
+        {
+            return;
+        }
+
+        var path = writer.PrepareLeaf(entry.Name, parts);
+        ModelRootWriter.HardLink(writer.FullPath(actual), path);
+        _regularFiles[Key(parts)] = parts;
+        FilesWritten++;
+    }
+
+    private void MovePlacedFileBack()
+    {
+        var (entryName, entryParts, placedAt) = _placedAtAnnotation!.Value;
+        _placedAtAnnotation = null;
+        var destination = writer.PrepareLeaf(entryName, entryParts);
+        File.Move(writer.FullPath(placedAt), destination);
+        _regularFiles[Key(entryParts)] = entryParts;
+    }
+
+    private static string Key(IReadOnlyList<string> parts) => string.Join('/', parts);
+}

@@ -68,7 +68,7 @@ internal static class LayerBlob
     public static byte[] Gzip(byte[] data)
     {
         using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
         {
             gzip.Write(data);
         }

@@ -29,12 +29,12 @@ internal sealed class ModelRootSandbox : IDisposable
 
     public string InRoot(string relative) => Path.Join(Root, relative);
 
-    /// <summary>The sentinel is empty and the base holds nothing but the root, the sentinel and (if used) the work dir.</summary>
+    /// <summary>The sentinel is empty and the base holds nothing but the fixture directories (root, sentinel, work, packer source).</summary>
     public void AssertNothingOutsideRoot()
     {
         Assert.Empty(Directory.EnumerateFileSystemEntries(Sentinel));
         var siblings = Directory.EnumerateFileSystemEntries(Base).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        Assert.All(siblings, name => Assert.Contains(name, new[] { "model", "sentinel", "work" }));
+        Assert.All(siblings, name => Assert.Contains(name, new[] { "model", "sentinel", "work", "source", "empty" }));
     }
 
     public static int ModeOf(string path)

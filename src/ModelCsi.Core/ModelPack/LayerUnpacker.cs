@@ -99,7 +99,9 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
     {
         var metadata = FileMetadataAnnotation(layer);
         var sizeRule = tar == content ? ArchiveRule.LayerLargerThanDescriptor : ArchiveRule.ExpandedSizeLimit;
-        if (metadata is { Size: { } metadataSize } && metadata.IsRegularFile && metadataSize >= 0 && metadataSize < maxFileBytes)
+        // Only a metadata annotation that explicitly describes one regular file bounds the contents;
+        // KitOps describes directories, whose size says nothing about the tree.
+        if (metadata is { Size: { } metadataSize, Typeflag: 0 or '0' } && metadataSize >= 0 && metadataSize < maxFileBytes)
         {
             maxFileBytes = metadataSize;
             sizeRule = ArchiveRule.ExpandedSizeLimit;

@@ -290,6 +290,18 @@ public sealed class HostileArchiveTests : IDisposable
     }
 
     [Fact]
+    public async Task A_directory_metadata_size_does_not_bound_a_kitops_tree()
+    {
+        var blob = LayerBlob.Tar(LayerBlob.Directory("docs/"), LayerBlob.File("docs/a.md", new string('z', 5000)));
+        var descriptor = LayerBlob.Descriptor("application/vnd.cncf.model.doc.v1.tar", blob,
+            new Dictionary<string, string> { [ModelPackAnnotations.CncfFileMetadata] = "{\"name\":\"docs\",\"size\":4096,\"typeflag\":53}" });
+
+        await LayerBlob.UnpackAsync(blob, descriptor, _sandbox.Root);
+
+        Assert.Equal(5000, new FileInfo(_sandbox.InRoot("docs/a.md")).Length);
+    }
+
+    [Fact]
     public async Task Too_many_entries_are_rejected()
     {
         var blob = LayerBlob.Tar(Enumerable.Range(0, 20).Select(i => LayerBlob.File($"f{i}", "x")), recordPadding: false);

@@ -153,6 +153,15 @@ public sealed class ModelPackerTests : IDisposable
             using var tar = new MemoryStream();
             await gzip.CopyToAsync(tar);
             Assert.Equal(config.ModelFs!.AllDiffIds[i], Digest.Of(tar.ToArray()));
+
+            // A gzip header carries an mtime (bytes 4-7); it must be zero or digests depend on the clock.
+            var header = new byte[10];
+            await using (var raw = packed.Layers[i].Open())
+            {
+                await raw.ReadExactlyAsync(header);
+            }
+
+            Assert.Equal(new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0 }, header[..8]);
             Assert.Equal(packed.Layers[i].Descriptor.Digest, await Digest.OfFileAsync(packed.Layers[i].ContentPath));
             Assert.Equal(packed.Layers[i].Descriptor.Size, new FileInfo(packed.Layers[i].ContentPath).Length);
         }

@@ -147,6 +147,7 @@ public sealed class FaultProxy : IAsyncDisposable
             var lines = head.Split("\r\n");
             var requestLine = lines[0].Split(' ');
             string? range = null;
+            var hasAuthorization = false;
             long contentLength = 0;
             foreach (var line in lines.Skip(1))
             {
@@ -162,13 +163,17 @@ public sealed class FaultProxy : IAsyncDisposable
                 {
                     range = value;
                 }
+                else if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
+                {
+                    hasAuthorization = true;
+                }
                 else if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
                 {
                     contentLength = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
                 }
             }
 
-            var request = new ProxiedRequest(requestLine[0], requestLine.Length > 1 ? requestLine[1] : "", range);
+            var request = new ProxiedRequest(requestLine[0], requestLine.Length > 1 ? requestLine[1] : "", range, hasAuthorization);
             lock (_lock)
             {
                 _requests.Add(request);

@@ -20,6 +20,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly Task _acceptLoop;
     private readonly Lock _lock = new();
     private PendingCut? _cut;
+    private PendingFailures? _failures;
     private int _cutsDone;
 
     private FaultProxy(string upstream)
@@ -64,6 +65,21 @@ public sealed class FaultProxy : IAsyncDisposable
             _cut = new PendingCut(pathContains, afterResponseBytes);
         }
     }
+
+    /// <summary>
+    /// The next <paramref name="count"/> requests whose path contains <paramref name="pathContains"/> are answered
+    /// by the proxy itself with <paramref name="status"/> and never reach the registry.
+    /// </summary>
+    public void FailNextRequests(string pathContains, int count, int status = 503)
+    {
+        lock (_lock)
+        {
+            _failures = new PendingFailures(pathContains, count, status);
+        }
+    }
+
+    /// <summary>Drop Range headers before forwarding, like a server that ignores them (it answers 200 with the whole blob).</summary>
+    public bool StripRangeHeaders { get; set; }
 
     public int CountRequests(string method, string pathContains) =>
         Requests.Count(r => r.Method == method && r.Path.Contains(pathContains, StringComparison.Ordinal));
@@ -120,7 +136,7 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpRequestsAsync(NetworkStream from, NetworkStream to, Connection connection, CancellationToken cancellationToken)
+    private async Task PumpRequestsAsync(NetworkStream from, NetworkStream upstream, Connection connection, CancellationToken cancellationToken)
     {
         var buffer = new byte[64 * 1024];
         var filled = 0;
@@ -174,10 +190,16 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             var request = new ProxiedRequest(requestLine[0], requestLine.Length > 1 ? requestLine[1] : "", range, hasAuthorization);
+            int? failWith = null;
             lock (_lock)
             {
                 _requests.Add(request);
-                if (_cut is { } cut && request.Path.Contains(cut.PathContains, StringComparison.Ordinal))
+                if (_failures is { Count: > 0 } failures && request.Path.Contains(failures.PathContains, StringComparison.Ordinal))
+                {
+                    _failures = failures with { Count = failures.Count - 1 };
+                    failWith = failures.Status;
+                }
+                else if (_cut is { } cut && request.Path.Contains(cut.PathContains, StringComparison.Ordinal))
                 {
                     _cut = null;
                     // Response bytes are counted before they are written, so this is exactly where this request's response starts.
@@ -186,7 +208,26 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             var headLength = headEnd + 4;
-            await to.WriteAsync(buffer.AsMemory(0, headLength), cancellationToken);
+            Stream to = upstream;
+            if (failWith is null)
+            {
+                if (StripRangeHeaders && range is not null)
+                {
+                    var kept = lines.Where(line => !line.StartsWith("Range:", StringComparison.OrdinalIgnoreCase));
+                    await to.WriteAsync(Encoding.ASCII.GetBytes(string.Join("\r\n", kept) + "\r\n\r\n"), cancellationToken);
+                }
+                else
+                {
+                    await to.WriteAsync(buffer.AsMemory(0, headLength), cancellationToken);
+                }
+            }
+            else
+            {
+                // Answered here; the body (if any) is read and dropped below.
+                to = Stream.Null;
+                await from.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {failWith} Injected\r\nContent-Length: 0\r\n\r\n"), cancellationToken);
+            }
+
             Buffer.BlockCopy(buffer, headLength, buffer, 0, filled - headLength);
             filled -= headLength;
 
@@ -267,4 +308,6 @@ public sealed class FaultProxy : IAsyncDisposable
     }
 
     private sealed record PendingCut(string PathContains, long AfterBytes);
+
+    private sealed record PendingFailures(string PathContains, int Count, int Status);
 }

@@ -7,6 +7,7 @@ public sealed class TokenAuthRegistryFixture : IAsyncLifetime
 {
     public const string User = "robot";
     public const string Password = "t0ken-pa55";
+    public const string IdentityToken = "identity-token-of-robot";
 
     private RegistryProcess? _registry;
     private TokenServer? _tokens;
@@ -17,7 +18,9 @@ public sealed class TokenAuthRegistryFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _tokens = TokenServer.Start(new Dictionary<string, string> { [User] = Password });
+        _tokens = TokenServer.Start(
+            new Dictionary<string, string> { [User] = Password },
+            new Dictionary<string, string> { [IdentityToken] = User });
         _registry = await RegistryProcess.StartAsync(new RegistryProcessOptions { TokenServer = _tokens });
     }
 

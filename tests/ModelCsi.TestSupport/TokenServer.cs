@@ -17,13 +17,15 @@ public sealed class TokenServer : IAsyncDisposable
     private readonly RSA _key;
     private readonly X509Certificate2 _certificate;
     private readonly IReadOnlyDictionary<string, string> _users;
+    private readonly IReadOnlyDictionary<string, string> _refreshTokens;
     private readonly Task _loop;
     private int _requests;
 
-    private TokenServer(HttpListener listener, int port, IReadOnlyDictionary<string, string> users)
+    private TokenServer(HttpListener listener, int port, IReadOnlyDictionary<string, string> users, IReadOnlyDictionary<string, string> refreshTokens)
     {
         _listener = listener;
         _users = users;
+        _refreshTokens = refreshTokens;
         Realm = $"http://127.0.0.1:{port}/token";
         _key = RSA.Create(2048);
         var request = new CertificateRequest("CN=modelcsi test token issuer", _key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -49,7 +51,8 @@ public sealed class TokenServer : IAsyncDisposable
     /// <summary>Token requests received (granted or not).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
-    public static TokenServer Start(IReadOnlyDictionary<string, string> users)
+    /// <summary>Starts on a free port. <paramref name="users"/>: name to password; <paramref name="refreshTokens"/>: OAuth2 refresh (identity) token to user name.</summary>
+    public static TokenServer Start(IReadOnlyDictionary<string, string> users, IReadOnlyDictionary<string, string>? refreshTokens = null)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -59,7 +62,7 @@ public sealed class TokenServer : IAsyncDisposable
             try
             {
                 listener.Start();
-                return new TokenServer(listener, port, users);
+                return new TokenServer(listener, port, users, refreshTokens ?? new Dictionary<string, string>());
             }
             catch (HttpListenerException) when (attempt < 5)
             {
@@ -96,7 +99,25 @@ public sealed class TokenServer : IAsyncDisposable
     {
         Interlocked.Increment(ref _requests);
         var response = context.Response;
-        var subject = Authenticate(context.Request.Headers["Authorization"]);
+        string? subject;
+        string[] scopes;
+        var oauth = context.Request.HttpMethod == "POST";
+        if (oauth)
+        {
+            // OAuth2 refresh-token grant (docker's identity tokens): form fields, scopes space-separated.
+            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+            var form = System.Web.HttpUtility.ParseQueryString(reader.ReadToEnd());
+            subject = form["grant_type"] == "refresh_token" && form["refresh_token"] is { } refresh && _refreshTokens.TryGetValue(refresh, out var user)
+                ? user
+                : null;
+            scopes = form.GetValues("scope") ?? [];
+        }
+        else
+        {
+            subject = Authenticate(context.Request.Headers["Authorization"]);
+            scopes = context.Request.QueryString.GetValues("scope") ?? [];
+        }
+
         if (subject is null)
         {
             response.StatusCode = 401;
@@ -105,7 +126,6 @@ public sealed class TokenServer : IAsyncDisposable
             return;
         }
 
-        var scopes = context.Request.QueryString.GetValues("scope") ?? [];
         var access = new List<object>();
         foreach (var scope in scopes.SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
         {
@@ -118,7 +138,7 @@ public sealed class TokenServer : IAsyncDisposable
         }
 
         var token = Sign(subject, access);
-        var body = UseAccessTokenField
+        var body = UseAccessTokenField || oauth
             ? JsonSerializer.SerializeToUtf8Bytes(new { access_token = token, expires_in = ExpiresInSeconds })
             : JsonSerializer.SerializeToUtf8Bytes(new { token, expires_in = ExpiresInSeconds });
         response.StatusCode = 200;

@@ -41,6 +41,24 @@ public sealed class BlobResumeTests(RegistryFixture fixture) : IClassFixture<Reg
     }
 
     [Fact]
+    public async Task A_registry_that_ignores_Range_is_resumed_by_skipping_to_the_position()
+    {
+        var (name, content, blob) = await PushBlobAsync(seed: 15);
+        await using var proxy = FaultProxy.Start(fixture.Registry.Host);
+        proxy.StripRangeHeaders = true;
+        proxy.CutResponseOnce($"/blobs/{blob.Digest}", afterResponseBytes: 5 * 1024 * 1024);
+        var repository = _client.Repository(OciReference.Parse($"{proxy.Host}/{name}"));
+        using var copy = new MemoryStream();
+
+        await repository.FetchBlobAsync(blob, copy);
+
+        Assert.Equal(1, proxy.CutsDone);
+        Assert.Equal(content, copy.ToArray());
+        Assert.Equal(2, proxy.CountRequests("GET", blob.Digest));
+        Assert.NotNull(proxy.Requests.Last(r => r.Method == "GET").Range);
+    }
+
+    [Fact]
     public async Task A_blob_opened_at_an_offset_yields_only_the_tail()
     {
         var (name, content, blob) = await PushBlobAsync(seed: 12);

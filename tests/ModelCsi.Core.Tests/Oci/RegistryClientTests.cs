@@ -170,6 +170,34 @@ public sealed class RegistryClientTests(RegistryFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Server_errors_are_retried_until_the_registry_answers()
+    {
+        await using var proxy = FaultProxy.Start(fixture.Registry.Host);
+        var name = OciTestContent.UniqueRepository("flaky");
+        var repository = Repository(name, proxy.Host);
+        var (_, _, manifest) = await PushModelAsync(repository, "v1", seed: 10);
+        proxy.FailNextRequests("/manifests/v1", count: 2, status: 503);
+
+        var fetched = await repository.GetManifestAsync("v1");
+
+        Assert.Equal(Digest.Of(manifest), fetched.Digest);
+        Assert.Equal(3, proxy.CountRequests("GET", "/manifests/v1"));
+    }
+
+    [Fact]
+    public async Task A_registry_that_keeps_failing_throws_RegistryUnavailableException_with_the_status()
+    {
+        await using var proxy = FaultProxy.Start(fixture.Registry.Host);
+        var repository = Repository(OciTestContent.UniqueRepository("flaky"), proxy.Host);
+        proxy.FailNextRequests("/manifests/v1", count: 10, status: 429);
+
+        var error = await Assert.ThrowsAsync<RegistryUnavailableException>(() => repository.GetManifestAsync("v1"));
+
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, error.StatusCode);
+        Assert.Equal(3, proxy.CountRequests("GET", "/manifests/v1"));
+    }
+
+    [Fact]
     public async Task An_unreachable_registry_throws_RegistryUnavailableException_after_retrying()
     {
         var port = FreePort.Pick();

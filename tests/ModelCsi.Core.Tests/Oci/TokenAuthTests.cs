@@ -79,6 +79,21 @@ public sealed class TokenAuthTests(TokenAuthRegistryFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task An_identity_token_is_exchanged_for_an_access_token_with_the_refresh_token_grant()
+    {
+        var (name, blob) = await PushModelAsync();
+        using var client = new RegistryClient(OciTestContent.QuickRetries());
+        var identity = new RegistryCredential { IdentityToken = TokenAuthRegistryFixture.IdentityToken, Source = "docker config" };
+
+        await Repository(client, name, identity).FetchBlobAsync(blob, Stream.Null);
+        var error = await Assert.ThrowsAsync<RegistryAuthException>(() =>
+            Repository(client, name, new RegistryCredential { IdentityToken = "revoked" }).FetchBlobAsync(blob, Stream.Null));
+
+        Assert.Contains("identity token", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("revoked", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Wrong_credentials_throw_RegistryAuthException_from_the_token_service()
     {
         var (name, _) = await PushModelAsync();

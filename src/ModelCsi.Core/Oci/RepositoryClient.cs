@@ -341,7 +341,9 @@ public sealed class RepositoryClient
     {
         var authRetried = false;
         var sendAttempt = 0;
-        for (var attempt = 0; ; attempt++)
+        // Counts retries only: answering a 401 challenge is not a retry.
+        var attempt = 0;
+        while (true)
         {
             var scope = ScopeFor(plan.Scope);
             var authorization = await AuthorizationAsync(scope, rejected: null, cancellationToken);
@@ -367,6 +369,7 @@ public sealed class RepositoryClient
                 var delay = _registry.Backoff(attempt);
                 Log.RetryingRequest(Logger, plan.Method.Method, plan.Uri, reason, attempt + 1, Options.MaxRetries, delay);
                 await Task.Delay(delay, _registry.TimeProvider, cancellationToken);
+                attempt++;
                 continue;
             }
 
@@ -378,7 +381,6 @@ public sealed class RepositoryClient
                 }
 
                 authRetried = true;
-                attempt--;
                 try
                 {
                     await AcceptChallengeAsync(response, plan, authorization, cancellationToken);
@@ -403,6 +405,7 @@ public sealed class RepositoryClient
                 Log.RetryingRequest(Logger, plan.Method.Method, plan.Uri, $"HTTP {status}", attempt + 1, Options.MaxRetries, delay);
                 response.Dispose();
                 await Task.Delay(delay, _registry.TimeProvider, cancellationToken);
+                attempt++;
                 continue;
             }
 

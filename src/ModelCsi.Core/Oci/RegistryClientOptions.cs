@@ -1,0 +1,36 @@
+namespace ModelCsi.Core.Oci;
+
+/// <summary>Settings of a <see cref="RegistryClient"/>: per-host transport, retries and timeouts.</summary>
+public sealed class RegistryClientOptions
+{
+    /// <summary>Per-host settings keyed by <c>host[:port]</c> as written in references.</summary>
+    public Dictionary<string, RegistryHostOptions> Hosts { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Retries after the first attempt for 5xx, 429 and connection errors.</summary>
+    public int MaxRetries { get; set; } = 4;
+
+    /// <summary>Delay before the first retry; doubles with each retry up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long to wait for response headers of one request.</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a blob body may stall before the connection is dropped and the download resumed.</summary>
+    public TimeSpan BlobReadStallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many times one blob download may resume after a dropped connection.</summary>
+    public int MaxBlobResumes { get; set; } = 5;
+
+    public int MaxRedirects { get; set; } = 5;
+
+    public long MaxManifestBytes { get; set; } = 4 * 1024 * 1024;
+
+    public string UserAgent { get; set; } = "modelcsi/0.1";
+
+    public RegistryHostOptions ForHost(string registry) =>
+        Hosts.TryGetValue(registry, out var host) ? host : new RegistryHostOptions();
+}

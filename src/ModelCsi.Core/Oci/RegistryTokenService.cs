@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+
+namespace ModelCsi.Core.Oci;
+
+/// <summary>
+/// Fetches bearer tokens from a registry's token service (distribution token auth), caches them per
+/// realm, service, scope and credential until they expire, and collapses concurrent requests for the
+/// same key into one.
+/// </summary>
+internal sealed class RegistryTokenService
+{
+    private readonly RegistryClient _client;
+    private readonly ConcurrentDictionary<TokenKey, IssuedToken> _cache = new();
+    private readonly ConcurrentDictionary<TokenKey, Lazy<Task<IssuedToken>>> _inFlight = new();
+
+    public RegistryTokenService(RegistryClient client) => _client = client;
+
+    public async Task<string> GetTokenAsync(TokenKey key, string registryAndRepository, string? rejectedToken, CancellationToken cancellationToken)
+    {
+        var now = _client.TimeProvider.GetUtcNow();
+        if (_cache.TryGetValue(key, out var cached))
+        {
+            if (cached.ExpiresAt > now && cached.Token != rejectedToken)
+            {
+                return cached.Token;
+            }
+
+            _cache.TryRemove(new KeyValuePair<TokenKey, IssuedToken>(key, cached));
+        }
+
+        var lazy = _inFlight.GetOrAdd(key, k => new Lazy<Task<IssuedToken>>(() => FetchAsync(k, registryAndRepository)));
+        try
+        {
+            var issued = await lazy.Value.WaitAsync(cancellationToken);
+            _cache[key] = issued;
+            return issued.Token;
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<TokenKey, Lazy<Task<IssuedToken>>>(key, lazy));
+        }
+    }
+
+    // Shared by every waiter, so it must not observe one caller's cancellation; bounded by the response timeout.
+    private async Task<IssuedToken> FetchAsync(TokenKey key, string registryAndRepository)
+    {
+        var options = _client.Options;
+        var credential = key.Credential;
+        var who = credential?.Describe() ?? "anonymous";
+        Log.FetchingToken(_client.Logger, key.Realm, key.Service, key.Scope, who);
+
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = BuildRequest(key);
+            using var timeout = new CancellationTokenSource(options.ResponseTimeout, _client.TimeProvider);
+            HttpResponseMessage response;
+            try
+            {
+                response = await _client.HttpClientFor(request.RequestUri!).SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+                if (attempt >= options.MaxRetries)
+                {
+                    throw new RegistryUnavailableException($"token service {key.Realm} for {registryAndRepository} is unreachable: {e.Message}", innerException: e);
+                }
+
+                var delay = _client.Backoff(attempt);
+                Log.RetryingRequest(_client.Logger, request.Method.Method, request.RequestUri!, e.Message, attempt + 1, options.MaxRetries, delay);
+                await Task.Delay(delay, _client.TimeProvider);
+                continue;
+            }
+
+            using (response)
+            {
+                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                {
+                    throw new RegistryAuthException(
+                        $"token service {key.Realm} refused {who} for {registryAndRepository} (scope '{key.Scope}'): HTTP {(int)response.StatusCode}",
+                        response.StatusCode);
+                }
+
+                if (((int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests) && attempt < options.MaxRetries)
+                {
+                    var delay = _client.Backoff(attempt);
+                    Log.RetryingRequest(_client.Logger, request.Method.Method, request.RequestUri!, $"HTTP {(int)response.StatusCode}", attempt + 1, options.MaxRetries, delay);
+                    await Task.Delay(delay, _client.TimeProvider);
+                    continue;
+                }
+
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new RegistryException(
+                        $"token service {key.Realm} failed for {registryAndRepository}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}",
+                        response.StatusCode);
+                }
+
+                var body = await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
+                TokenResponse? parsed;
+                try
+                {
+                    parsed = JsonSerializer.Deserialize<TokenResponse>(body);
+                }
+                catch (JsonException e)
+                {
+                    throw new RegistryException($"token service {key.Realm} returned invalid JSON: {e.Message}", response.StatusCode, innerException: e);
+                }
+
+                var token = parsed?.Token ?? parsed?.AccessToken;
+                if (string.IsNullOrEmpty(token))
+                {
+                    throw new RegistryException($"token service {key.Realm} returned neither 'token' nor 'access_token'", response.StatusCode);
+                }
+
+                // The spec's default lifetime is 60 s; renew a little early so a token never expires in flight.
+                var lifetime = parsed!.ExpiresIn is > 0 ? parsed.ExpiresIn.Value : 60;
+                var margin = Math.Min(30, lifetime / 5);
+                var expiresAt = _client.TimeProvider.GetUtcNow().AddSeconds(lifetime - margin);
+                Log.TokenIssued(_client.Logger, key.Realm, key.Scope, expiresAt);
+                return new IssuedToken(token, expiresAt);
+            }
+        }
+    }
+
+    private static HttpRequestMessage BuildRequest(TokenKey key)
+    {
+        var credential = key.Credential;
+        if (credential?.IdentityToken is { } identityToken)
+        {
+            var form = new List<KeyValuePair<string, string>>
+            {
+                new("grant_type", "refresh_token"),
+                new("refresh_token", identityToken),
+                new("service", key.Service),
+                new("client_id", "modelcsi"),
+            };
+            if (key.Scope.Length > 0)
+            {
+                form.Add(new("scope", key.Scope));
+            }
+
+            return new HttpRequestMessage(HttpMethod.Post, key.Realm) { Content = new FormUrlEncodedContent(form) };
+        }
+
+        var query = new StringBuilder();
+        if (key.Service.Length > 0)
+        {
+            query.Append("service=").Append(Uri.EscapeDataString(key.Service));
+        }
+
+        if (key.Scope.Length > 0)
+        {
+            query.Append(query.Length > 0 ? "&" : "").Append("scope=").Append(Uri.EscapeDataString(key.Scope));
+        }
+
+        var builder = new UriBuilder(key.Realm);
+        builder.Query = builder.Query.Length > 1 ? builder.Query[1..] + "&" + query : query.ToString();
+        var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
+        if (credential is { HasUsernamePassword: true })
+        {
+            request.Headers.Authorization = BasicHeader(credential);
+        }
+
+        return request;
+    }
+
+    public static AuthenticationHeaderValue BasicHeader(RegistryCredential credential) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")));
+
+    internal readonly record struct TokenKey(string Realm, string Service, string Scope, RegistryCredential? Credential);
+
+    private sealed record IssuedToken(string Token, DateTimeOffset ExpiresAt);
+
+    private sealed record TokenResponse
+    {
+        [JsonPropertyName("token")]
+        public string? Token { get; init; }
+
+        [JsonPropertyName("access_token")]
+        public string? AccessToken { get; init; }
+
+        [JsonPropertyName("expires_in")]
+        public int? ExpiresIn { get; init; }
+    }
+}

@@ -1,0 +1,633 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+
+namespace ModelCsi.Core.Oci;
+
+/// <summary>
+/// Pulls and pushes manifests and blobs of one repository. Handles anonymous, Basic and Bearer auth,
+/// retries transient failures with exponential backoff, follows blob redirects without leaking the
+/// registry's Authorization header, and resumes interrupted blob downloads.
+/// </summary>
+public sealed class RepositoryClient
+{
+    private static readonly MediaTypeWithQualityHeaderValue[] ManifestAccept =
+        [.. OciMediaTypes.AcceptedManifestTypes.Select(type => new MediaTypeWithQualityHeaderValue(type))];
+
+    private readonly RegistryClient _registry;
+    private readonly RegistryCredential? _credential;
+    private readonly Uri _baseUri;
+    private readonly string _pullScope;
+    private readonly string _pushScope;
+    private readonly Lock _authLock = new();
+    private AuthChallenge? _challenge;
+    private readonly Dictionary<string, string> _scopeFromChallenge = [];
+
+    internal RepositoryClient(RegistryClient registry, OciReference reference, RegistryCredential? credential)
+    {
+        _registry = registry;
+        Reference = reference;
+        _credential = credential;
+        _baseUri = registry.BaseUri(reference);
+        _pullScope = $"repository:{reference.Repository}:pull";
+        _pushScope = $"repository:{reference.Repository}:pull,push";
+    }
+
+    public OciReference Reference { get; }
+
+    private string Name => $"{Reference.Registry}/{Reference.Repository}";
+
+    private ILogger Logger => _registry.Logger;
+
+    private RegistryClientOptions Options => _registry.Options;
+
+    /// <summary>GET /v2/: checks that the registry answers and that our credentials (if asked for) are accepted.</summary>
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(new RequestPlan(HttpMethod.Get, new Uri(_baseUri, "v2/"), "", "ping"), cancellationToken);
+        await EnsureSuccessAsync(response, "ping", cancellationToken);
+    }
+
+    /// <summary>Fetches a manifest or index by tag or digest and pins it to the sha256 of its bytes.</summary>
+    public async Task<ManifestResponse> GetManifestAsync(string tagOrDigest, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tagOrDigest);
+        var byDigest = tagOrDigest.Contains(':', StringComparison.Ordinal);
+        if (byDigest && !Digest.IsValidSha256(tagOrDigest))
+        {
+            throw new ArgumentException($"'{tagOrDigest}' is neither a tag nor a sha256 digest", nameof(tagOrDigest));
+        }
+
+        var what = $"manifest {Name}{(byDigest ? "@" : ":")}{tagOrDigest}";
+        var plan = new RequestPlan(HttpMethod.Get, ManifestUri(tagOrDigest), _pullScope, what)
+        {
+            Configure = request =>
+            {
+                foreach (var type in ManifestAccept)
+                {
+                    request.Headers.Accept.Add(type);
+                }
+            },
+        };
+        using var response = await SendAsync(plan, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            var errors = await ReadErrorsAsync(response, cancellationToken);
+            throw new ManifestNotFoundException($"{what} not found (HTTP 404{FormatErrors(errors)})", response.StatusCode, errors);
+        }
+
+        await EnsureSuccessAsync(response, what, cancellationToken);
+        var content = await ReadLimitedAsync(response, Options.MaxManifestBytes, what, cancellationToken);
+        var digest = Digest.Of(content);
+        if (byDigest && digest != tagOrDigest)
+        {
+            throw new DigestMismatchException(tagOrDigest, content.LongLength, digest, content.LongLength, what);
+        }
+
+        var headerDigest = response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.FirstOrDefault() : null;
+        if (headerDigest is not null && headerDigest.StartsWith(Digest.Sha256Prefix, StringComparison.Ordinal) && headerDigest != digest)
+        {
+            throw new DigestMismatchException(headerDigest, content.LongLength, digest, content.LongLength, $"{what} (Docker-Content-Digest header)");
+        }
+
+        ManifestProbe? probe;
+        try
+        {
+            probe = JsonSerializer.Deserialize<ManifestProbe>(content);
+        }
+        catch (JsonException e)
+        {
+            throw new RegistryException($"{what} is not valid JSON: {e.Message}", response.StatusCode, innerException: e);
+        }
+
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (mediaType is null or "application/json" or "application/octet-stream" or "text/plain")
+        {
+            mediaType = probe?.MediaType ?? (probe?.Manifests is not null ? OciMediaTypes.ImageIndex : OciMediaTypes.ImageManifest);
+        }
+
+        OciManifest? manifest = null;
+        OciIndex? index = null;
+        try
+        {
+            if (OciMediaTypes.IsIndex(mediaType))
+            {
+                index = JsonSerializer.Deserialize<OciIndex>(content);
+            }
+            else
+            {
+                manifest = JsonSerializer.Deserialize<OciManifest>(content);
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new RegistryException($"{what} ({mediaType}) does not have the expected shape: {e.Message}", response.StatusCode, innerException: e);
+        }
+
+        Log.ManifestFetched(Logger, what, digest, mediaType, content.Length);
+        return new ManifestResponse { Digest = digest, MediaType = mediaType, Content = content, Manifest = manifest, Index = index };
+    }
+
+    /// <summary>
+    /// Opens the blob's bytes from <paramref name="offset"/>. The stream resumes with a Range request
+    /// when the connection drops, never yields more than the descriptor's size, and does not verify
+    /// the digest (wrap it in <see cref="DigestVerifyingStream"/>, or use <see cref="FetchBlobAsync"/>).
+    /// </summary>
+    public async Task<Stream> OpenBlobAsync(OciDescriptor blob, long offset = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        if (!Digest.IsValidSha256(blob.Digest))
+        {
+            throw new ArgumentException($"blob digest '{blob.Digest}' is not a sha256 digest", nameof(blob));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, blob.Size);
+        var first = offset < blob.Size ? await OpenBlobBodyAsync(blob, offset, cancellationToken) : null;
+        return new ResumableBlobStream(blob, offset, first, OpenBlobBodyAsync, _registry, $"blob {blob.Digest} of {Name}");
+    }
+
+    /// <summary>Downloads a blob into <paramref name="destination"/>, verifying size and sha256.</summary>
+    public async Task FetchBlobAsync(OciDescriptor blob, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        await using var verifying = new DigestVerifyingStream(await OpenBlobAsync(blob, 0, cancellationToken), blob);
+        await verifying.CopyToAsync(destination, 1 << 20, cancellationToken);
+    }
+
+    /// <summary>HEAD on the blob: true when the repository has it.</summary>
+    public async Task<bool> BlobExistsAsync(string digest, CancellationToken cancellationToken = default)
+    {
+        if (!Digest.IsValidSha256(digest))
+        {
+            throw new ArgumentException($"'{digest}' is not a sha256 digest", nameof(digest));
+        }
+
+        var what = $"blob {digest} of {Name}";
+        using var response = await SendAsync(new RequestPlan(HttpMethod.Head, BlobUri(digest), _pullScope, what) { FollowRedirects = true }, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        await EnsureSuccessAsync(response, what, cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Uploads a blob unless the repository already has it (returns false then). The content is streamed
+    /// in one monolithic PUT; the registry checks it against the descriptor's digest.
+    /// </summary>
+    public async Task<bool> PushBlobAsync(OciDescriptor blob, Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        ArgumentNullException.ThrowIfNull(content);
+        if (await BlobExistsAsync(blob.Digest, cancellationToken))
+        {
+            Log.BlobExists(Logger, blob.Digest, Name);
+            return false;
+        }
+
+        var what = $"upload of blob {blob.Digest} to {Name}";
+        Uri location;
+        using (var started = await SendAsync(new RequestPlan(HttpMethod.Post, new Uri(_baseUri, $"v2/{Reference.Repository}/blobs/uploads/"), _pushScope, what), cancellationToken))
+        {
+            await EnsureSuccessAsync(started, what, cancellationToken);
+            location = started.Headers.Location is { } header
+                ? new Uri(new Uri(_baseUri, $"v2/{Reference.Repository}/blobs/uploads/"), header)
+                : throw new RegistryException($"{what}: the registry answered {(int)started.StatusCode} without a Location header", started.StatusCode);
+        }
+
+        var builder = new UriBuilder(location);
+        var digestParameter = "digest=" + Uri.EscapeDataString(blob.Digest);
+        builder.Query = builder.Query.Length > 1 ? builder.Query[1..] + "&" + digestParameter : digestParameter;
+        var start = content.CanSeek ? content.Position : -1;
+        var plan = new RequestPlan(HttpMethod.Put, builder.Uri, _pushScope, what)
+        {
+            Replayable = content.CanSeek,
+            Content = attempt =>
+            {
+                if (attempt > 0)
+                {
+                    if (start < 0)
+                    {
+                        return null;
+                    }
+
+                    content.Position = start;
+                }
+
+                var body = new StreamContent(new NonDisposingStream(content), 1 << 20);
+                body.Headers.ContentLength = blob.Size;
+                body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                return body;
+            },
+        };
+        using var response = await SendAsync(plan, cancellationToken);
+        await EnsureSuccessAsync(response, what, cancellationToken);
+        Log.BlobPushed(Logger, blob.Digest, blob.Size, Name);
+        return true;
+    }
+
+    /// <summary>PUTs a manifest under a tag (or digest); returns the digest of its bytes.</summary>
+    public async Task<string> PushManifestAsync(string tagOrDigest, string mediaType, byte[] content, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tagOrDigest);
+        ArgumentException.ThrowIfNullOrEmpty(mediaType);
+        ArgumentNullException.ThrowIfNull(content);
+        var digest = Digest.Of(content);
+        var what = $"push of manifest {Name}:{tagOrDigest}";
+        var plan = new RequestPlan(HttpMethod.Put, ManifestUri(tagOrDigest), _pushScope, what)
+        {
+            Content = _ =>
+            {
+                var body = new ByteArrayContent(content);
+                body.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+                return body;
+            },
+        };
+        using var response = await SendAsync(plan, cancellationToken);
+        await EnsureSuccessAsync(response, what, cancellationToken);
+        var headerDigest = response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.FirstOrDefault() : null;
+        if (headerDigest is not null && headerDigest != digest)
+        {
+            throw new DigestMismatchException(digest, content.LongLength, headerDigest, content.LongLength, $"{what}: the registry stored different bytes");
+        }
+
+        Log.ManifestPushed(Logger, Name, tagOrDigest, digest);
+        return digest;
+    }
+
+    private Uri ManifestUri(string tagOrDigest) => new(_baseUri, $"v2/{Reference.Repository}/manifests/{tagOrDigest}");
+
+    private Uri BlobUri(string digest) => new(_baseUri, $"v2/{Reference.Repository}/blobs/{digest}");
+
+    /// <summary>One GET for a blob's bytes from <paramref name="offset"/>, positioned exactly there.</summary>
+    private async Task<Stream> OpenBlobBodyAsync(OciDescriptor blob, long offset, CancellationToken cancellationToken)
+    {
+        var what = $"blob {blob.Digest} of {Name}";
+        var plan = new RequestPlan(HttpMethod.Get, BlobUri(blob.Digest), _pullScope, what)
+        {
+            FollowRedirects = true,
+            // Closed ranges: some registries answer an open-ended bytes=N- with 416.
+            Configure = offset > 0 ? request => request.Headers.Range = new RangeHeaderValue(offset, blob.Size - 1) : null,
+        };
+        var response = await SendAsync(plan, cancellationToken);
+        try
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                var errors = await ReadErrorsAsync(response, cancellationToken);
+                throw new BlobNotFoundException($"{what} not found (HTTP 404{FormatErrors(errors)})", response.StatusCode, errors);
+            }
+
+            await EnsureSuccessAsync(response, what, cancellationToken);
+            var length = response.Content.Headers.ContentLength;
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            if (response.StatusCode == HttpStatusCode.PartialContent)
+            {
+                var range = response.Content.Headers.ContentRange;
+                if (range?.From != offset)
+                {
+                    throw new RegistryException($"{what}: asked for bytes from {offset}, the registry sent range {range}", response.StatusCode);
+                }
+
+                return new ResponseStream(body, response);
+            }
+
+            if (length is { } total && total != blob.Size)
+            {
+                throw new DigestMismatchException(blob.Digest, blob.Size, "(not downloaded)", total, $"{what}: the registry reports a different size");
+            }
+
+            if (offset > 0)
+            {
+                Log.RangeIgnored(Logger, blob.Digest, offset);
+                await SkipAsync(body, offset, cancellationToken);
+            }
+
+            return new ResponseStream(body, response);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task SkipAsync(Stream body, long count, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[(int)Math.Min(count, 1 << 20)];
+        while (count > 0)
+        {
+            var n = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(count, buffer.Length)), cancellationToken);
+            if (n == 0)
+            {
+                throw new EndOfStreamException("the registry's full response ended before the resume offset");
+            }
+
+            count -= n;
+        }
+    }
+
+    /// <summary>
+    /// Sends with auth, redirects and retries. 5xx/429 and connection errors are retried with backoff;
+    /// one 401 is answered by (re)authenticating. The caller inspects the final status.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(RequestPlan plan, CancellationToken cancellationToken)
+    {
+        var authRetried = false;
+        var sendAttempt = 0;
+        // Counts retries only: answering a 401 challenge is not a retry.
+        var attempt = 0;
+        while (true)
+        {
+            var scope = ScopeFor(plan.Scope);
+            var authorization = await AuthorizationAsync(scope, rejected: null, cancellationToken);
+            HttpResponseMessage response;
+            try
+            {
+                var sent = await SendFollowingRedirectsAsync(plan, authorization, sendAttempt++, cancellationToken);
+                if (sent is null)
+                {
+                    throw new RegistryUnavailableException($"{plan.What}: the request failed and its body cannot be sent again");
+                }
+
+                response = sent;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or OperationCanceledException)
+            {
+                var reason = e is OperationCanceledException ? "no response in time" : e.Message;
+                if (attempt >= Options.MaxRetries || !plan.Replayable)
+                {
+                    throw new RegistryUnavailableException($"{plan.What}: registry {Reference.Registry} is unreachable ({reason})", innerException: e);
+                }
+
+                var delay = _registry.Backoff(attempt);
+                Log.RetryingRequest(Logger, plan.Method.Method, plan.Uri, reason, attempt + 1, Options.MaxRetries, delay);
+                await Task.Delay(delay, _registry.TimeProvider, cancellationToken);
+                attempt++;
+                continue;
+            }
+
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                if (authRetried || !plan.Replayable)
+                {
+                    return response;
+                }
+
+                authRetried = true;
+                try
+                {
+                    await AcceptChallengeAsync(response, plan, authorization, cancellationToken);
+                }
+                finally
+                {
+                    response.Dispose();
+                }
+
+                continue;
+            }
+
+            var status = (int)response.StatusCode;
+            if ((status >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests) && attempt < Options.MaxRetries && plan.Replayable)
+            {
+                var delay = _registry.Backoff(attempt);
+                if (response.Headers.RetryAfter?.Delta is { } retryAfter && retryAfter > delay)
+                {
+                    delay = retryAfter < Options.MaxBackoff ? retryAfter : Options.MaxBackoff;
+                }
+
+                Log.RetryingRequest(Logger, plan.Method.Method, plan.Uri, $"HTTP {status}", attempt + 1, Options.MaxRetries, delay);
+                response.Dispose();
+                await Task.Delay(delay, _registry.TimeProvider, cancellationToken);
+                attempt++;
+                continue;
+            }
+
+            return response;
+        }
+    }
+
+    private async Task<HttpResponseMessage?> SendFollowingRedirectsAsync(RequestPlan plan, AuthenticationHeaderValue? authorization, int sendAttempt, CancellationToken cancellationToken)
+    {
+        var uri = plan.Uri;
+        for (var redirects = 0; ; redirects++)
+        {
+            using var request = new HttpRequestMessage(plan.Method, uri);
+            plan.Configure?.Invoke(request);
+            if (plan.Content is not null)
+            {
+                var content = plan.Content(sendAttempt);
+                if (content is null)
+                {
+                    return null;
+                }
+
+                request.Content = content;
+            }
+
+            var sameHost = Uri.Compare(uri, _baseUri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+            if (sameHost)
+            {
+                request.Headers.Authorization = authorization;
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Options.ResponseTimeout);
+            var response = await _registry.HttpClientFor(uri).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var status = (int)response.StatusCode;
+            if (plan.FollowRedirects && status is 301 or 302 or 303 or 307 or 308 && response.Headers.Location is { } location)
+            {
+                response.Dispose();
+                if (redirects >= Options.MaxRedirects)
+                {
+                    throw new RegistryException($"{plan.What}: more than {Options.MaxRedirects} redirects", (HttpStatusCode)status);
+                }
+
+                uri = new Uri(uri, location);
+                var nextSameHost = Uri.Compare(uri, _baseUri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+                Log.FollowingRedirect(Logger, plan.Method.Method, uri.Authority, nextSameHost && authorization is not null);
+                continue;
+            }
+
+            return response;
+        }
+    }
+
+    private string ScopeFor(string scope)
+    {
+        lock (_authLock)
+        {
+            return _scopeFromChallenge.TryGetValue(scope, out var fromChallenge) ? fromChallenge : scope;
+        }
+    }
+
+    private async Task<AuthenticationHeaderValue?> AuthorizationAsync(string scope, string? rejected, CancellationToken cancellationToken)
+    {
+        if (_credential?.RegistryToken is { } registryToken)
+        {
+            return new AuthenticationHeaderValue("Bearer", registryToken);
+        }
+
+        AuthChallenge? challenge;
+        lock (_authLock)
+        {
+            challenge = _challenge;
+        }
+
+        if (challenge is null)
+        {
+            return null;
+        }
+
+        if (challenge.IsBasic)
+        {
+            return _credential is { HasUsernamePassword: true } ? RegistryTokenService.BasicHeader(_credential) : null;
+        }
+
+        var key = new RegistryTokenService.TokenKey(challenge["realm"]!, challenge["service"] ?? "", scope, _credential);
+        var token = await _registry.Tokens.GetTokenAsync(key, Name, rejected, cancellationToken);
+        return new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    private async Task AcceptChallengeAsync(HttpResponseMessage response, RequestPlan plan, AuthenticationHeaderValue? sent, CancellationToken cancellationToken)
+    {
+        var challenge = AuthChallenge.From(response.Headers);
+        var who = _credential?.Describe() ?? "anonymous access";
+        if (challenge is null)
+        {
+            var errors = await ReadErrorsAsync(response, cancellationToken);
+            throw new RegistryAuthException($"{plan.What}: registry {Reference.Registry} refused {who} (HTTP 401 without a Basic or Bearer challenge{FormatErrors(errors)})",
+                response.StatusCode, errors);
+        }
+
+        Log.Challenged(Logger, Reference.Registry, challenge.Scheme, _credential?.Describe() ?? "no credentials");
+        if (challenge.IsBasic)
+        {
+            if (_credential is not { HasUsernamePassword: true })
+            {
+                throw new RegistryAuthException(
+                    $"{plan.What}: registry {Reference.Registry} requires a username and password for {Reference.Repository} and {(_credential is null ? "none were given" : $"only {who} was given")}",
+                    response.StatusCode);
+            }
+
+            lock (_authLock)
+            {
+                _challenge = challenge;
+            }
+
+            return;
+        }
+
+        if (string.IsNullOrEmpty(challenge["realm"]))
+        {
+            throw new RegistryAuthException($"{plan.What}: registry {Reference.Registry} sent a Bearer challenge without a realm", response.StatusCode);
+        }
+
+        var scope = challenge["scope"] ?? plan.Scope;
+        lock (_authLock)
+        {
+            _challenge = challenge;
+            if (scope != plan.Scope)
+            {
+                _scopeFromChallenge[plan.Scope] = scope;
+            }
+        }
+
+        // Invalidates the cached token if the registry just rejected it (expired or revoked early).
+        _ = await AuthorizationAsync(scope, sent?.Scheme == "Bearer" ? sent.Parameter : null, cancellationToken);
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var errors = await ReadErrorsAsync(response, cancellationToken);
+        var status = (int)response.StatusCode;
+        var message = $"{what}: HTTP {status} {response.ReasonPhrase}{FormatErrors(errors)}";
+        throw response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden =>
+                new RegistryAuthException($"{what}: registry {Reference.Registry} refused {_credential?.Describe() ?? "anonymous access"} to {Reference.Repository} (HTTP {status}{FormatErrors(errors)})",
+                    response.StatusCode, errors),
+            _ when status >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests =>
+                new RegistryUnavailableException($"{message} (after {Options.MaxRetries} retries)", response.StatusCode, errors),
+            _ => new RegistryException(message, response.StatusCode, errors),
+        };
+    }
+
+    private static async Task<IReadOnlyList<RegistryError>> ReadErrorsAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var body = await ReadLimitedAsync(response, 64 * 1024, "error body", cancellationToken);
+            return body.Length == 0 ? [] : JsonSerializer.Deserialize<ErrorBody>(body)?.Errors ?? [];
+        }
+        catch (Exception e) when (e is JsonException or RegistryException or IOException or HttpRequestException)
+        {
+            return [];
+        }
+    }
+
+    private static string FormatErrors(IReadOnlyList<RegistryError> errors) =>
+        errors.Count == 0 ? "" : ": " + string.Join("; ", errors);
+
+    private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, long limit, string what, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength is { } length && length > limit)
+        {
+            throw new RegistryException($"{what} is {length} bytes, more than the {limit} bytes allowed", response.StatusCode);
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, n);
+            if (buffer.Length > limit)
+            {
+                throw new RegistryException($"{what} is more than the {limit} bytes allowed", response.StatusCode);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private sealed record RequestPlan(HttpMethod Method, Uri Uri, string Scope, string What)
+    {
+        public Action<HttpRequestMessage>? Configure { get; init; }
+
+        /// <summary>Creates the body for a send attempt; returns null when the body cannot be sent again.</summary>
+        public Func<int, HttpContent?>? Content { get; init; }
+
+        public bool FollowRedirects { get; init; }
+
+        /// <summary>False when a body stream cannot be rewound: such a request is sent once, never retried.</summary>
+        public bool Replayable { get; init; } = true;
+    }
+
+    private sealed record ManifestProbe
+    {
+        [JsonPropertyName("mediaType")]
+        public string? MediaType { get; init; }
+
+        [JsonPropertyName("manifests")]
+        public JsonElement? Manifests { get; init; }
+    }
+
+    private sealed record ErrorBody
+    {
+        [JsonPropertyName("errors")]
+        public IReadOnlyList<RegistryError>? Errors { get; init; }
+    }
+}

@@ -1,0 +1,169 @@
+using Microsoft.Extensions.Logging;
+
+namespace ModelCsi.Core.Oci;
+
+/// <summary>
+/// A blob's bytes from an offset to its declared size. When the connection drops or stalls mid-body it
+/// reopens the blob at the current position (a Range request) up to a bounded number of times; it
+/// never yields more than the descriptor's size and fails if the server sends more.
+/// </summary>
+internal sealed class ResumableBlobStream : Stream
+{
+    private readonly OciDescriptor _blob;
+    private readonly Func<OciDescriptor, long, CancellationToken, Task<Stream>> _open;
+    private readonly RegistryClient _registry;
+    private readonly string _what;
+    private Stream? _body;
+    private long _position;
+    private int _resumes;
+
+    public ResumableBlobStream(OciDescriptor blob, long offset, Stream? first, Func<OciDescriptor, long, CancellationToken, Task<Stream>> open,
+        RegistryClient registry, string what)
+    {
+        _blob = blob;
+        _position = offset;
+        _body = first;
+        _open = open;
+        _registry = registry;
+        _what = what;
+    }
+
+    /// <summary>How many times the download was resumed after an interruption.</summary>
+    public int Resumes => _resumes;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => _blob.Size;
+
+    public override long Position
+    {
+        get => _position;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.Length == 0)
+        {
+            return 0;
+        }
+
+        var options = _registry.Options;
+        while (true)
+        {
+            if (_position == _blob.Size)
+            {
+                await EnsureNothingMoreAsync(cancellationToken);
+                return 0;
+            }
+
+            try
+            {
+                _body ??= await _open(_blob, _position, cancellationToken);
+                var want = (int)Math.Min(buffer.Length, _blob.Size - _position);
+                using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                stall.CancelAfter(options.BlobReadStallTimeout);
+                var n = await _body.ReadAsync(buffer[..want], stall.Token);
+                if (n == 0)
+                {
+                    throw new EndOfStreamException($"the response ended at byte {_position} of {_blob.Size}");
+                }
+
+                _position += n;
+                return n;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested
+                                      && e is (IOException and not DigestMismatchException) or HttpRequestException or OperationCanceledException)
+            {
+                await DropBodyAsync();
+                _resumes++;
+                var reason = e is OperationCanceledException ? "stalled" : e.Message;
+                if (_resumes > options.MaxBlobResumes)
+                {
+                    throw new RegistryUnavailableException(
+                        $"{_what}: download interrupted {_resumes} times; gave up at byte {_position} of {_blob.Size} ({reason})", innerException: e);
+                }
+
+                Log.ResumingBlob(_registry.Logger, _blob.Digest, _position, _blob.Size, reason, _resumes, options.MaxBlobResumes);
+                if (_resumes > 1)
+                {
+                    await Task.Delay(_registry.Backoff(_resumes - 2), _registry.TimeProvider, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private async Task EnsureNothingMoreAsync(CancellationToken cancellationToken)
+    {
+        if (_body is null)
+        {
+            return;
+        }
+
+        var probe = new byte[1];
+        int extra;
+        try
+        {
+            extra = await _body.ReadAsync(probe, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            // Every byte we need has arrived; a connection torn down after them does not matter.
+            extra = 0;
+        }
+
+        await DropBodyAsync();
+        if (extra > 0)
+        {
+            throw new DigestMismatchException(_blob.Digest, _blob.Size, "(not computed)", _blob.Size + extra,
+                $"{_what}: the registry sent more bytes than the descriptor's size");
+        }
+    }
+
+    private async ValueTask DropBodyAsync()
+    {
+        if (_body is not null)
+        {
+            await _body.DisposeAsync();
+            _body = null;
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _body?.Dispose();
+            _body = null;
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await DropBodyAsync();
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -40,24 +40,34 @@ builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<DriverOpt
     kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2);
 });
 
-var app = builder.Build();
-var options = app.Services.GetRequiredService<IOptions<DriverOptions>>().Value;
-app.MapGrpcService<IdentityService>();
-if (options.ServesNode)
+try
 {
-    app.MapGrpcService<NodeService>();
-}
-if (options.ServesController)
-{
-    app.MapGrpcService<ControllerService>();
-}
+    var app = builder.Build();
+    var options = app.Services.GetRequiredService<IOptions<DriverOptions>>().Value;
+    app.MapGrpcService<IdentityService>();
+    if (options.ServesNode)
+    {
+        app.MapGrpcService<NodeService>();
+    }
+    if (options.ServesController)
+    {
+        app.MapGrpcService<ControllerService>();
+    }
 
-app.Lifetime.ApplicationStarted.Register(() =>
-{
-    // Loading the records at start means a restarted driver knows what it mounted before the first RPC.
-    _ = app.Services.GetRequiredService<PublishedVolumeStore>();
-    Log.Listening(app.Logger, options.DriverName, DriverVersion.Current, options.Mode, CsiEndpoint.SocketPath(options.Endpoint), options.NodeId);
-});
-app.Lifetime.ApplicationStopped.Register(() => File.Delete(CsiEndpoint.SocketPath(options.Endpoint)));
+    app.Lifetime.ApplicationStarted.Register(() =>
+    {
+        // Loading the records at start means a restarted driver knows what it mounted before the first RPC.
+        _ = app.Services.GetRequiredService<PublishedVolumeStore>();
+        Log.Listening(app.Logger, options.DriverName, DriverVersion.Current, options.Mode, CsiEndpoint.SocketPath(options.Endpoint), options.NodeId);
+    });
+    app.Lifetime.ApplicationStopped.Register(() => File.Delete(CsiEndpoint.SocketPath(options.Endpoint)));
 
-await app.RunAsync();
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    // A misconfigured DaemonSet should say what is wrong in one line, not in a stack trace.
+    await Console.Error.WriteLineAsync($"modelcsi-driver: invalid configuration: {ex.Message}");
+    return 2;
+}

@@ -1,6 +1,6 @@
-using Xunit;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelCsi.Core.Mounting;
+using Xunit;
 
 namespace ModelCsi.Core.Tests.Mounting;
 

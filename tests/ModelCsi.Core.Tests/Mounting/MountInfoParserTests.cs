@@ -1,5 +1,5 @@
-using Xunit;
 using ModelCsi.Core.Mounting;
+using Xunit;
 
 namespace ModelCsi.Core.Tests.Mounting;
 

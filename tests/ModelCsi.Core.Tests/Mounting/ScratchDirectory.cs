@@ -1,5 +1,5 @@
-using ModelCsi.Core.Mounting;
 using Microsoft.Extensions.Logging.Abstractions;
+using ModelCsi.Core.Mounting;
 
 namespace ModelCsi.Core.Tests.Mounting;
 

@@ -1,7 +1,7 @@
-using Xunit;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelCsi.Core.State;
 using ModelCsi.Core.Tests.Mounting;
+using Xunit;
 
 namespace ModelCsi.Core.Tests.State;
 

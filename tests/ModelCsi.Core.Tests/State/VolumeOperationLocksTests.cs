@@ -1,5 +1,5 @@
-using Xunit;
 using ModelCsi.Core.State;
+using Xunit;
 
 namespace ModelCsi.Core.Tests.State;
 

@@ -25,6 +25,12 @@ internal static class CsiEndpoint
             error = $"endpoint '{endpoint}' must name an absolute socket path (unix:///path/csi.sock)";
             return false;
         }
+        // The spec requires it, and it keeps the stale-socket cleanup from deleting anything but a socket file.
+        if (!path.EndsWith(".sock", StringComparison.Ordinal))
+        {
+            error = $"endpoint '{endpoint}' must end with .sock";
+            return false;
+        }
         socketPath = path;
         return true;
     }

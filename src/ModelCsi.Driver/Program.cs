@@ -57,7 +57,12 @@ try
     app.Lifetime.ApplicationStarted.Register(() =>
     {
         // Loading the records at start means a restarted driver knows what it mounted before the first RPC.
-        _ = app.Services.GetRequiredService<PublishedVolumeStore>();
+        // Re-marking their models keeps eviction away from volumes published before a restart.
+        var models = app.Services.GetRequiredService<IModelStore>();
+        foreach (var volume in app.Services.GetRequiredService<PublishedVolumeStore>().All)
+        {
+            models.MarkInUse(volume.ManifestDigest, volume.VolumeId);
+        }
         Log.Listening(app.Logger, options.DriverName, DriverVersion.Current, options.Mode, CsiEndpoint.SocketPath(options.Endpoint), options.NodeId);
     });
     app.Lifetime.ApplicationStopped.Register(() => File.Delete(CsiEndpoint.SocketPath(options.Endpoint)));

@@ -34,8 +34,29 @@ public sealed partial class LibcMounter(ILogger<LibcMounter> logger) : IMounter
         Log.BindMounted(logger, source, target);
     }
 
+    /// <remarks>
+    /// The kernel lists mount points by their real path, so a target reached through a symlinked parent
+    /// (e.g. a relocated kubelet directory) is resolved first; otherwise the lookup would miss it.
+    /// </remarks>
     public MountInfoEntry? FindMount(string target) =>
-        MountInfoParser.FindByMountPoint(MountInfoParser.Parse(File.ReadAllText(MountInfoPath)), target);
+        MountInfoParser.FindByMountPoint(MountInfoParser.Parse(File.ReadAllText(MountInfoPath)), RealPathOrSelf(target));
+
+    private static string RealPathOrSelf(string path)
+    {
+        var resolved = RealPath(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero)
+        {
+            return path;
+        }
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved) ?? path;
+        }
+        finally
+        {
+            Free(resolved);
+        }
+    }
 
     public void Unmount(string target)
     {
@@ -69,6 +90,12 @@ public sealed partial class LibcMounter(ILogger<LibcMounter> logger) : IMounter
 
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Mount(string? source, string target, string? filesystemType, ulong flags, IntPtr data);
+
+    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr RealPath(string path, IntPtr resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void Free(IntPtr pointer);
 
     [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Umount2(string target, int flags);

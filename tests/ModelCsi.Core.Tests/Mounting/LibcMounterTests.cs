@@ -114,4 +114,17 @@ public sealed class LibcMounterTests : IDisposable
         Assert.Null(_mounter.FindMount(_target));
         Assert.Equal((byte)'{', (byte)open.ReadByte());
     }
+
+    [Fact]
+    public void A_mount_is_found_through_a_symlinked_parent_directory()
+    {
+        var link = _scratch.Combine("link");
+        Directory.CreateSymbolicLink(link, _scratch.Path);
+        _mounter.BindReadOnly(_source, _target);
+
+        var mount = _mounter.FindMount(Path.Combine(link, "target"));
+
+        Assert.NotNull(mount);
+        Assert.Equal(_target, mount.MountPoint);
+    }
 }

@@ -1,1 +1,78 @@
-namespace ModelCsi.Driver; internal static class Program { public static int Main() => 0; }
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using ModelCsi.Core.Cache;
+using ModelCsi.Core.Mounting;
+using ModelCsi.Core.State;
+using ModelCsi.Driver;
+using ModelCsi.Driver.Grpc;
+using ModelCsi.Driver.Options;
+
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+DriverConfiguration.Apply(builder.Configuration, args);
+
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(console =>
+{
+    console.IncludeScopes = true;
+    console.SingleLine = true;
+    console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+    console.UseUtcTimestamp = true;
+});
+
+builder.Services.AddOptions<DriverOptions>().Bind(builder.Configuration).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<DriverOptions>, DriverOptionsValidator>();
+builder.Services.Configure<RegistryOptions>(builder.Configuration);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<IMounter, LibcMounter>();
+builder.Services.AddSingleton<VolumeOperationLocks>();
+builder.Services.AddSingleton(sp => new PublishedVolumeStore(
+    sp.GetRequiredService<IOptions<DriverOptions>>().Value.RootDir,
+    sp.GetRequiredService<ILogger<PublishedVolumeStore>>()));
+
+// INTEGRATION POINT: replace UnavailableModelStore with the real model cache once it exists.
+builder.Services.AddSingleton<IModelStore, UnavailableModelStore>();
+
+builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ExceptionMappingInterceptor>());
+builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<DriverOptions>>((kestrel, driver) =>
+{
+    var socketPath = CsiEndpoint.SocketPath(driver.Value.Endpoint);
+    CsiEndpoint.PrepareSocketPath(socketPath);
+    kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2);
+});
+
+try
+{
+    var app = builder.Build();
+    var options = app.Services.GetRequiredService<IOptions<DriverOptions>>().Value;
+    app.MapGrpcService<IdentityService>();
+    if (options.ServesNode)
+    {
+        app.MapGrpcService<NodeService>();
+    }
+    if (options.ServesController)
+    {
+        app.MapGrpcService<ControllerService>();
+    }
+
+    app.Lifetime.ApplicationStarted.Register(() =>
+    {
+        // Loading the records at start means a restarted driver knows what it mounted before the first RPC.
+        // Re-marking their models keeps eviction away from volumes published before a restart.
+        var models = app.Services.GetRequiredService<IModelStore>();
+        foreach (var volume in app.Services.GetRequiredService<PublishedVolumeStore>().All)
+        {
+            models.MarkInUse(volume.ManifestDigest, volume.VolumeId);
+        }
+        Log.Listening(app.Logger, options.DriverName, DriverVersion.Current, options.Mode, CsiEndpoint.SocketPath(options.Endpoint), options.NodeId);
+    });
+    app.Lifetime.ApplicationStopped.Register(() => File.Delete(CsiEndpoint.SocketPath(options.Endpoint)));
+
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    // A misconfigured DaemonSet should say what is wrong in one line, not in a stack trace.
+    await Console.Error.WriteLineAsync($"modelcsi-driver: invalid configuration: {ex.Message}");
+    return 2;
+}

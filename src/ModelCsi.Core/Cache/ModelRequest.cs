@@ -1,0 +1,15 @@
+namespace ModelCsi.Core.Cache;
+
+/// <summary>A request for a model: the raw reference string (the store parses it) and the volume's secrets.</summary>
+public sealed record ModelRequest(string Reference, IReadOnlyDictionary<string, string> Secrets)
+{
+    public static readonly IReadOnlyDictionary<string, string> NoSecrets = new Dictionary<string, string>();
+
+    public ModelRequest(string reference)
+        : this(reference, NoSecrets)
+    {
+    }
+
+    // Secrets must never reach a log line, so the generated record printer (which would list them) is replaced.
+    public override string ToString() => Reference;
+}

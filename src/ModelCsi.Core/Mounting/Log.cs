@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace ModelCsi.Core.Mounting;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Bind-mounted {Source} read-only at {Target}")]
+    public static partial void BindMounted(ILogger logger, string source, string target);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Unmounted {Target}")]
+    public static partial void Unmounted(ILogger logger, string target);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Unmount of {Target} is busy; detaching it lazily")]
+    public static partial void UnmountBusyDetaching(ILogger logger, string target);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Could not undo the bind mount at {Target} after the read-only remount failed: {Errno}")]
+    public static partial void RollbackUnmountFailed(ILogger logger, string target, string errno);
+}

@@ -1,0 +1,33 @@
+using System.Text.Json.Serialization;
+
+namespace ModelCsi.Core.State;
+
+/// <summary>What this node published at one target path: enough to answer idempotent retries and to clean up after a restart.</summary>
+public sealed record PublishedVolume
+{
+    [JsonPropertyName("volumeId")]
+    public required string VolumeId { get; init; }
+
+    [JsonPropertyName("targetPath")]
+    public required string TargetPath { get; init; }
+
+    [JsonPropertyName("reference")]
+    public required string Reference { get; init; }
+
+    [JsonPropertyName("manifestDigest")]
+    public required string ManifestDigest { get; init; }
+
+    /// <summary>The directory bind-mounted at the target (the model directory, or a sub directory of it).</summary>
+    [JsonPropertyName("sourcePath")]
+    public required string SourcePath { get; init; }
+
+    [JsonPropertyName("subPath")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SubPath { get; init; }
+
+    [JsonPropertyName("pod")]
+    public PodInfo Pod { get; init; } = new();
+
+    [JsonPropertyName("publishedAt")]
+    public required DateTimeOffset PublishedAt { get; init; }
+}

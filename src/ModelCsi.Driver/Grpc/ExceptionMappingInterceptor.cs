@@ -1,0 +1,43 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Hosting;
+
+namespace ModelCsi.Driver.Grpc;
+
+/// <summary>Opens a logging scope per RPC and maps every non-RPC exception to a meaningful CSI status.</summary>
+internal sealed class ExceptionMappingInterceptor(
+    ILogger<ExceptionMappingInterceptor> logger,
+    IHostApplicationLifetime lifetime,
+    TimeProvider timeProvider) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        var call = RpcCall.From(context.Method, request);
+        using var scope = Log.RpcScope(logger, call.Method, call.VolumeId ?? "-", call.TargetPath ?? "-");
+        Log.RpcStarted(logger, call.Method);
+        try
+        {
+            var response = await continuation(request, context);
+            Log.RpcSucceeded(logger, call.Method);
+            return response;
+        }
+        catch (RpcException ex)
+        {
+            Log.RpcFailed(logger, call.Method, ex.StatusCode, ex.Status.Detail, null);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            var status = ExceptionStatusMapper.ToStatus(
+                ex,
+                call,
+                deadlineExpired: context.Deadline <= timeProvider.GetUtcNow().UtcDateTime,
+                shuttingDown: lifetime.ApplicationStopping.IsCancellationRequested);
+            Log.RpcFailed(logger, call.Method, status.StatusCode, status.Detail, status.StatusCode == StatusCode.Internal ? ex : null);
+            throw new RpcException(status);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using Csi.V1;
+using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ModelCsi.Core.Cache;
+using ModelCsi.Core.Mounting;
+using ModelCsi.Core.State;
+using ModelCsi.Driver.Options;
+
+namespace ModelCsi.Driver.Grpc;
+
+/// <summary>
+/// Publishes a model as a read-only bind mount of its cached directory at the pod's target path.
+/// No staging: the cache already holds one shared copy per model, so there is nothing to stage.
+/// </summary>
+internal sealed class NodeService(
+    IOptions<DriverOptions> options,
+    IModelStore modelStore,
+    IMounter mounter,
+    PublishedVolumeStore volumes,
+    VolumeOperationLocks locks,
+    IHostApplicationLifetime lifetime,
+    TimeProvider timeProvider,
+    ILogger<NodeService> logger) : Node.NodeBase
+{
+    // A retry after a crash can find more than one bind stacked at a target; this bounds the unmount loop.
+    private const int MaxStackedMounts = 8;
+
+    private readonly DriverOptions _options = options.Value;
+
+    public override Task<NodeGetInfoResponse> NodeGetInfo(NodeGetInfoRequest request, ServerCallContext context) =>
+        Task.FromResult(new NodeGetInfoResponse { NodeId = _options.NodeId, MaxVolumesPerNode = 0 });
+
+    public override Task<NodeGetCapabilitiesResponse> NodeGetCapabilities(NodeGetCapabilitiesRequest request, ServerCallContext context)
+    {
+        var response = new NodeGetCapabilitiesResponse();
+        response.Capabilities.Add(new NodeServiceCapability
+        {
+            Rpc = new NodeServiceCapability.Types.RPC { Type = NodeServiceCapability.Types.RPC.Types.Type.GetVolumeStats },
+        });
+        return Task.FromResult(response);
+    }
+
+    public override async Task<NodePublishVolumeResponse> NodePublishVolume(NodePublishVolumeRequest request, ServerCallContext context)
+    {
+        const string method = nameof(NodePublishVolume);
+        CsiRequestValidation.RequireVolumeId(request.VolumeId, method);
+        CsiRequestValidation.RequirePath(request.TargetPath, "target_path", method);
+        CsiRequestValidation.RequireReadOnlyMountCapability(request.VolumeCapability, method);
+        var reference = CsiRequestValidation.RequireModelReference(request.VolumeContext, method);
+        var subPath = SubPath.Parse(request.VolumeContext.GetValueOrDefault(VolumeContextKeys.SubPath), method);
+        var pod = CsiRequestValidation.ReadPodInfo(request.VolumeContext);
+        var volumeId = request.VolumeId;
+        var target = MountInfoParser.NormalizePath(request.TargetPath);
+
+        using var podScope = Log.PodScope(logger, pod.Namespace ?? "-", pod.Name ?? "-", reference);
+        // Shutdown cancels in-flight work too, so a stopping driver does not hang on a pull.
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var cancellationToken = cancellation.Token;
+        using var held = await AcquireAsync(volumeId, target, method, cancellationToken);
+
+        var existing = volumes.Find(volumeId, target);
+        var mount = mounter.FindMount(target);
+        if (mount is not null)
+        {
+            EnsureSameVolume(existing, volumeId, target, reference, subPath, method);
+            if (!mount.IsReadOnly)
+            {
+                throw new InvalidOperationException($"{target} is mounted read-write; refusing to hand it to a pod");
+            }
+            Log.AlreadyPublished(logger, target);
+            return new NodePublishVolumeResponse();
+        }
+
+        var model = await modelStore.EnsureModelAsync(new ModelRequest(reference, new Dictionary<string, string>(request.Secrets)), cancellationToken);
+        var source = subPath is null ? model.ModelPath : SubPath.Resolve(model.ModelPath, subPath, method);
+        Directory.CreateDirectory(target);
+
+        // Recorded before mounting: if the driver dies right after the mount, the retry and the unpublish still know it.
+        var record = new PublishedVolume
+        {
+            VolumeId = volumeId,
+            TargetPath = target,
+            Reference = reference,
+            ManifestDigest = model.ManifestDigest,
+            SourcePath = source,
+            SubPath = subPath,
+            Pod = pod,
+            PublishedAt = timeProvider.GetUtcNow(),
+        };
+        await volumes.SaveAsync(record, cancellationToken);
+        try
+        {
+            mounter.BindReadOnly(source, target);
+            if (mounter.FindMount(target) is not { IsReadOnly: true })
+            {
+                mounter.Unmount(target);
+                throw new InvalidOperationException($"bind mount of {source} at {target} is not read-only after the remount");
+            }
+        }
+        catch
+        {
+            volumes.Remove(volumeId, target);
+            throw;
+        }
+        modelStore.MarkInUse(model.ManifestDigest, volumeId);
+        Log.Published(logger, reference, model.ManifestDigest, target);
+        return new NodePublishVolumeResponse();
+    }
+
+    public override async Task<NodeUnpublishVolumeResponse> NodeUnpublishVolume(NodeUnpublishVolumeRequest request, ServerCallContext context)
+    {
+        const string method = nameof(NodeUnpublishVolume);
+        CsiRequestValidation.RequireVolumeId(request.VolumeId, method);
+        CsiRequestValidation.RequirePath(request.TargetPath, "target_path", method);
+        var volumeId = request.VolumeId;
+        var target = MountInfoParser.NormalizePath(request.TargetPath);
+
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        using var held = await AcquireAsync(volumeId, target, method, cancellation.Token);
+
+        for (var i = 0; i < MaxStackedMounts && mounter.FindMount(target) is not null; i++)
+        {
+            mounter.Unmount(target);
+        }
+        if (mounter.FindMount(target) is not null)
+        {
+            throw new InvalidOperationException($"{target} is still a mount point after {MaxStackedMounts} unmounts");
+        }
+        if (Directory.Exists(target))
+        {
+            // Never recursive: if the unmount silently did not happen, this fails instead of deleting model files.
+            Directory.Delete(target);
+        }
+        if (volumes.Find(volumeId, target) is { } record)
+        {
+            volumes.Remove(volumeId, target);
+            modelStore.MarkUnused(record.ManifestDigest, volumeId);
+        }
+        Log.Unpublished(logger, target);
+        return new NodeUnpublishVolumeResponse();
+    }
+
+    public override Task<NodeGetVolumeStatsResponse> NodeGetVolumeStats(NodeGetVolumeStatsRequest request, ServerCallContext context)
+    {
+        const string method = nameof(NodeGetVolumeStats);
+        CsiRequestValidation.RequireVolumeId(request.VolumeId, method);
+        CsiRequestValidation.RequirePath(request.VolumePath, "volume_path", method);
+        var path = MountInfoParser.NormalizePath(request.VolumePath);
+        if (volumes.Find(request.VolumeId, path) is null || !Directory.Exists(path))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"{method}: volume {request.VolumeId} is not published at {path}"));
+        }
+
+        // A model is immutable and fully present, so its size is both what is used and the whole capacity.
+        var (bytes, inodes) = MeasureTree(path);
+        var response = new NodeGetVolumeStatsResponse();
+        response.Usage.Add(new VolumeUsage { Unit = VolumeUsage.Types.Unit.Bytes, Total = bytes, Used = bytes, Available = 0 });
+        response.Usage.Add(new VolumeUsage { Unit = VolumeUsage.Types.Unit.Inodes, Total = inodes, Used = inodes, Available = 0 });
+        return Task.FromResult(response);
+    }
+
+    /// <summary>
+    /// Bytes of regular files and count of entries under <paramref name="root"/> (itself included). Symbolic
+    /// links are counted but never followed: .NET's recursive enumeration would follow a link to a directory,
+    /// straight out of the model.
+    /// </summary>
+    private static (long Bytes, long Inodes) MeasureTree(string root)
+    {
+        long bytes = 0;
+        long inodes = 1;
+        var pending = new Stack<DirectoryInfo>();
+        pending.Push(new DirectoryInfo(root));
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = true };
+        while (pending.TryPop(out var directory))
+        {
+            foreach (var entry in directory.EnumerateFileSystemInfos("*", options))
+            {
+                inodes++;
+                if (entry.LinkTarget is not null)
+                {
+                    continue;
+                }
+                if (entry is DirectoryInfo child)
+                {
+                    pending.Push(child);
+                }
+                else if (entry is FileInfo file)
+                {
+                    bytes += file.Length;
+                }
+            }
+        }
+        return (bytes, inodes);
+    }
+
+    private async Task<IDisposable> AcquireAsync(string volumeId, string target, string method, CancellationToken cancellationToken) =>
+        await locks.TryAcquireAsync(volumeId, target, _options.OperationLockWait, cancellationToken)
+        ?? throw new RpcException(new Status(
+            StatusCode.Aborted,
+            $"{method}: another operation on volume {volumeId} at {target} is still in progress; retry later"));
+
+    private void EnsureSameVolume(PublishedVolume? existing, string volumeId, string target, string reference, string? subPath, string method)
+    {
+        if (existing is null)
+        {
+            var other = volumes.FindByTarget(target);
+            throw new RpcException(new Status(StatusCode.AlreadyExists, other is null
+                ? $"{method}: {target} is already a mount point that this driver did not create"
+                : $"{method}: {target} already holds volume {other.VolumeId} (model {other.Reference})"));
+        }
+        if (!string.Equals(existing.Reference, reference, StringComparison.Ordinal)
+            || !string.Equals(existing.SubPath, subPath, StringComparison.Ordinal))
+        {
+            throw new RpcException(new Status(
+                StatusCode.AlreadyExists,
+                $"{method}: volume {volumeId} is already published at {target} with model {existing.Reference}"
+                + (existing.SubPath is null ? "" : $" subPath {existing.SubPath}")
+                + $"; this request asks for {reference}" + (subPath is null ? "" : $" subPath {subPath}")));
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace ModelCsi.Driver.Grpc;
+
+/// <summary>volume_context keys this driver reads.</summary>
+internal static class VolumeContextKeys
+{
+    public const string ModelRef = "modelRef";
+    public const string ModelReference = "model.csi.modelpack.org/reference";
+    public const string SubPath = "subPath";
+
+    // Set by kubelet when the CSIDriver object has podInfoOnMount: true.
+    public const string PodName = "csi.storage.k8s.io/pod.name";
+    public const string PodNamespace = "csi.storage.k8s.io/pod.namespace";
+    public const string PodUid = "csi.storage.k8s.io/pod.uid";
+    public const string ServiceAccountName = "csi.storage.k8s.io/serviceAccount.name";
+    public const string Ephemeral = "csi.storage.k8s.io/ephemeral";
+}

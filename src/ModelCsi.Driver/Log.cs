@@ -1,0 +1,45 @@
+using Grpc.Core;
+
+namespace ModelCsi.Driver;
+
+internal static partial class Log
+{
+    private static readonly Func<ILogger, string, string, string, IDisposable?> RpcScopeFormatter =
+        LoggerMessage.DefineScope<string, string, string>("rpc={Method} volume={VolumeId} target={TargetPath}");
+
+    private static readonly Func<ILogger, string, string, string, IDisposable?> PodScopeFormatter =
+        LoggerMessage.DefineScope<string, string, string>("pod={PodNamespace}/{PodName} model={ModelReference}");
+
+    public static IDisposable? RpcScope(ILogger logger, string method, string volumeId, string targetPath) =>
+        RpcScopeFormatter(logger, method, volumeId, targetPath);
+
+    public static IDisposable? PodScope(ILogger logger, string podNamespace, string podName, string reference) =>
+        PodScopeFormatter(logger, podNamespace, podName, reference);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "{Method} started")]
+    public static partial void RpcStarted(ILogger logger, string method);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Debug, Message = "{Method} succeeded")]
+    public static partial void RpcSucceeded(ILogger logger, string method);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "{Method} failed with {StatusCode}: {Detail}")]
+    public static partial void RpcFailed(ILogger logger, string method, StatusCode statusCode, string detail, Exception? exception);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Published model {Reference} ({ManifestDigest}) at {TargetPath}")]
+    public static partial void Published(ILogger logger, string reference, string manifestDigest, string targetPath);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Volume already published at {TargetPath}; nothing to do")]
+    public static partial void AlreadyPublished(ILogger logger, string targetPath);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Unpublished {TargetPath}")]
+    public static partial void Unpublished(ILogger logger, string targetPath);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Probe: {RootDir} is not writable: {Reason}")]
+    public static partial void ProbeNotReady(ILogger logger, string rootDir, string reason);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "Target {TargetPath} was mounted read-write; remounting to enforce read-only")]
+    public static partial void MountNotReadOnly(ILogger logger, string targetPath);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "{DriverName} {Version} serving {Mode} on {SocketPath} as node {NodeId}")]
+    public static partial void Listening(ILogger logger, string driverName, string version, Options.DriverMode mode, string socketPath, string nodeId);
+}

@@ -1,0 +1,28 @@
+namespace ModelCsi.Driver.Options;
+
+/// <summary>The driver's own settings: YAML file, then CSI_* environment, then flags (later wins).</summary>
+public sealed class DriverOptions
+{
+    public const string DefaultDriverName = "model.csi.modelpack.org";
+    public const string DefaultRootDirectory = "/var/lib/model-csi";
+
+    /// <summary>unix:///absolute/path.sock, where the CO connects.</summary>
+    public string Endpoint { get; set; } = "";
+
+    /// <summary>This node's id as reported by NodeGetInfo; defaults to the host name.</summary>
+    public string NodeId { get; set; } = Environment.MachineName;
+
+    /// <summary>Holds the model cache and the published-volume records.</summary>
+    public string RootDir { get; set; } = DefaultRootDirectory;
+
+    public string DriverName { get; set; } = DefaultDriverName;
+
+    public DriverMode Mode { get; set; } = DriverMode.Node;
+
+    /// <summary>How long a second operation on the same volume and target waits before it is answered Aborted.</summary>
+    public TimeSpan OperationLockWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    public bool ServesNode => Mode is DriverMode.Node or DriverMode.All;
+
+    public bool ServesController => Mode is DriverMode.Controller or DriverMode.All;
+}

@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ModelCsi.Core.Mounting;
+using Xunit;
+
+namespace ModelCsi.Core.Tests.Mounting;
+
+/// <summary>Real bind mounts (the tests run as root); everything stays inside a scratch directory.</summary>
+public sealed class LibcMounterTests : IDisposable
+{
+    private readonly ScratchDirectory _scratch = new();
+    private readonly LibcMounter _mounter = new(NullLogger<LibcMounter>.Instance);
+    private readonly string _source;
+    private readonly string _target;
+
+    public LibcMounterTests()
+    {
+        _source = _scratch.Combine("model");
+        _target = _scratch.Combine("target");
+        Directory.CreateDirectory(Path.Combine(_source, "tokenizer"));
+        File.WriteAllText(Path.Combine(_source, "config.json"), "{\"layers\":2}");
+        File.WriteAllText(Path.Combine(_source, "tokenizer", "vocab.json"), "{}");
+        Directory.CreateDirectory(_target);
+    }
+
+    public void Dispose() => _scratch.Dispose();
+
+    [Fact]
+    public void A_read_only_bind_shows_the_source_files_at_the_target()
+    {
+        _mounter.BindReadOnly(_source, _target);
+
+        Assert.Equal("{\"layers\":2}", File.ReadAllText(Path.Combine(_target, "config.json")));
+        Assert.True(File.Exists(Path.Combine(_target, "tokenizer", "vocab.json")));
+    }
+
+    [Fact]
+    public void Writing_through_a_read_only_bind_fails_with_EROFS()
+    {
+        _mounter.BindReadOnly(_source, _target);
+
+        var error = Record.Exception(() => File.WriteAllText(Path.Combine(_target, "new.txt"), "x"));
+
+        Assert.NotNull(error);
+        Assert.True(error is IOException or UnauthorizedAccessException, error.GetType().Name);
+        Assert.True(
+            error.HResult == Errno.EROFS || error.Message.Contains("Read-only file system", StringComparison.Ordinal),
+            $"{error.HResult}: {error.Message}");
+        Assert.False(File.Exists(Path.Combine(_source, "new.txt")));
+    }
+
+    [Fact]
+    public void Mountinfo_shows_the_bind_read_only_nosuid_nodev()
+    {
+        _mounter.BindReadOnly(_source, _target);
+
+        var mount = _mounter.FindMount(_target);
+
+        Assert.NotNull(mount);
+        Assert.True(mount.IsReadOnly);
+        Assert.Contains("nosuid", mount.MountOptions);
+        Assert.Contains("nodev", mount.MountOptions);
+        Assert.EndsWith("/model", mount.Root, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_source_stays_writable_while_the_bind_is_read_only()
+    {
+        _mounter.BindReadOnly(_source, _target);
+
+        File.WriteAllText(Path.Combine(_source, "later.txt"), "x");
+
+        Assert.True(File.Exists(Path.Combine(_target, "later.txt")));
+        Assert.Null(_mounter.FindMount(_source));
+    }
+
+    [Fact]
+    public void Unmount_removes_the_mount_and_the_target_is_an_empty_directory_again()
+    {
+        _mounter.BindReadOnly(_source, _target);
+
+        _mounter.Unmount(_target);
+
+        Assert.Null(_mounter.FindMount(_target));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_target));
+    }
+
+    [Fact]
+    public void Unmounting_a_directory_that_is_not_a_mount_point_throws_EINVAL()
+    {
+        var error = Assert.Throws<MountException>(() => _mounter.Unmount(_target));
+
+        Assert.Equal(Errno.EINVAL, error.ErrorNumber);
+        Assert.Equal("EINVAL", error.ErrorName);
+        Assert.Contains(_target, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Binding_a_missing_source_throws_ENOENT_and_leaves_nothing_mounted()
+    {
+        var error = Assert.Throws<MountException>(() => _mounter.BindReadOnly(_scratch.Combine("missing"), _target));
+
+        Assert.Equal(Errno.ENOENT, error.ErrorNumber);
+        Assert.Null(_mounter.FindMount(_target));
+    }
+
+    [Fact]
+    public void A_busy_mount_is_detached_lazily()
+    {
+        _mounter.BindReadOnly(_source, _target);
+        using var open = new FileStream(Path.Combine(_target, "config.json"), FileMode.Open, FileAccess.Read);
+
+        _mounter.Unmount(_target);
+
+        Assert.Null(_mounter.FindMount(_target));
+        Assert.Equal((byte)'{', (byte)open.ReadByte());
+    }
+
+    [Fact]
+    public void A_mount_is_found_through_a_symlinked_parent_directory()
+    {
+        var link = _scratch.Combine("link");
+        Directory.CreateSymbolicLink(link, _scratch.Path);
+        _mounter.BindReadOnly(_source, _target);
+
+        var mount = _mounter.FindMount(Path.Combine(link, "target"));
+
+        Assert.NotNull(mount);
+        Assert.Equal(_target, mount.MountPoint);
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ModelCsi.Core.Mounting;
+
+namespace ModelCsi.Core.Tests.Mounting;
+
+/// <summary>A temp directory that, on dispose, unmounts anything mounted inside it before deleting it.</summary>
+public sealed class ScratchDirectory : IDisposable
+{
+    public ScratchDirectory()
+    {
+        Path = Directory.CreateTempSubdirectory("modelcsi-test-").FullName;
+    }
+
+    public string Path { get; }
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    public void Dispose()
+    {
+        var mounter = new LibcMounter(NullLogger<LibcMounter>.Instance);
+        // Innermost (and most recent) first, so nested and stacked mounts come apart.
+        for (var attempt = 0; attempt < 16; attempt++)
+        {
+            var mounts = MountInfoParser.Parse(File.ReadAllText("/proc/self/mountinfo"))
+                .Where(m => m.MountPoint.StartsWith(Path + "/", StringComparison.Ordinal))
+                .ToList();
+            if (mounts.Count == 0)
+            {
+                break;
+            }
+            try
+            {
+                mounter.Unmount(mounts[^1].MountPoint);
+            }
+            catch (MountException)
+            {
+                // Keep trying the rest; a leftover mount is reported by the delete below.
+            }
+        }
+        Directory.Delete(Path, recursive: true);
+    }
+}

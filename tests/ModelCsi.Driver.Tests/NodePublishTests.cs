@@ -1,0 +1,308 @@
+using Csi.V1;
+using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ModelCsi.Core.Cache;
+using ModelCsi.Core.Mounting;
+using ModelCsi.Core.State;
+using ModelCsi.Driver.Grpc;
+using ModelCsi.Driver.Options;
+using ModelCsi.Driver.Tests.Support;
+using Xunit;
+
+namespace ModelCsi.Driver.Tests;
+
+/// <summary>
+/// The Node service in-process with a fake model store and REAL read-only bind mounts (tests run as root),
+/// all inside a scratch directory that unmounts everything on dispose.
+/// </summary>
+public sealed class NodePublishTests : IDisposable
+{
+    private const string Reference = "registry.local/models/tiny:1";
+    private const string OtherReference = "registry.local/models/other:2";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private readonly ScratchDirectory _scratch = new();
+    private readonly FakeModelStore _store;
+    private readonly LibcMounter _mounter = new(NullLogger<LibcMounter>.Instance);
+    private readonly TestLifetime _lifetime = new();
+    private readonly string _target;
+    private NodeService _node;
+
+    public NodePublishTests()
+    {
+        _store = new FakeModelStore(_scratch.Combine("models"));
+        _target = _scratch.Combine("pods", "pod-1", "volumes", "model", "mount");
+        _node = CreateNode();
+    }
+
+    public void Dispose()
+    {
+        _lifetime.Dispose();
+        _scratch.Dispose();
+    }
+
+    private string RootDir => _scratch.Combine("root");
+
+    private NodeService CreateNode(TimeSpan? lockWait = null) => new(
+        Microsoft.Extensions.Options.Options.Create(new DriverOptions
+        {
+            Endpoint = "unix:///unused.sock",
+            NodeId = "node-a",
+            RootDir = RootDir,
+            OperationLockWait = lockWait ?? TimeSpan.FromMilliseconds(100),
+        }),
+        _store,
+        _mounter,
+        new PublishedVolumeStore(RootDir, NullLogger<PublishedVolumeStore>.Instance),
+        new VolumeOperationLocks(),
+        _lifetime,
+        TimeProvider.System,
+        NullLogger<NodeService>.Instance);
+
+    private NodePublishVolumeRequest Publish(string reference = Reference, string volumeId = "vol-1", string? subPath = null, string? target = null)
+    {
+        var request = NodeValidationOverSocketTests.ValidPublish(target ?? _target);
+        request.VolumeId = volumeId;
+        request.VolumeContext["modelRef"] = reference;
+        request.VolumeContext["csi.storage.k8s.io/pod.name"] = "infer-0";
+        request.VolumeContext["csi.storage.k8s.io/pod.namespace"] = "ml";
+        request.VolumeContext["csi.storage.k8s.io/pod.uid"] = "uid-1";
+        request.VolumeContext["csi.storage.k8s.io/serviceAccount.name"] = "runner";
+        request.VolumeContext["csi.storage.k8s.io/ephemeral"] = "true";
+        request.Secrets["token"] = "s3cret";
+        if (subPath is not null)
+        {
+            request.VolumeContext["subPath"] = subPath;
+        }
+        return request;
+    }
+
+    private Task<NodePublishVolumeResponse> PublishAsync(NodePublishVolumeRequest request) =>
+        _node.NodePublishVolume(request, new TestServerCallContext()).WaitAsync(Patience);
+
+    private Task<NodeUnpublishVolumeResponse> UnpublishAsync(string volumeId = "vol-1", string? target = null) =>
+        _node.NodeUnpublishVolume(new NodeUnpublishVolumeRequest { VolumeId = volumeId, TargetPath = target ?? _target }, new TestServerCallContext())
+            .WaitAsync(Patience);
+
+    [Fact]
+    public async Task Publishing_creates_the_target_and_shows_the_model_files_there()
+    {
+        await PublishAsync(Publish());
+
+        Assert.Equal(Reference, File.ReadAllText(Path.Combine(_target, "config.json")));
+        Assert.True(File.Exists(Path.Combine(_target, "weights", "model.safetensors")));
+        Assert.Equal("s3cret", _store.LastSecrets?["token"]);
+    }
+
+    [Fact]
+    public async Task A_published_model_cannot_be_written_to()
+    {
+        await PublishAsync(Publish());
+
+        var error = Record.Exception(() => File.WriteAllText(Path.Combine(_target, "config.json"), "overwritten"));
+
+        Assert.NotNull(error);
+        Assert.True(error.HResult == Errno.EROFS || error.Message.Contains("Read-only file system", StringComparison.Ordinal), error.Message);
+        Assert.Equal(Reference, File.ReadAllText(Path.Combine(_store.ModelPathOf(Reference), "config.json")));
+    }
+
+    [Fact]
+    public async Task Mountinfo_shows_the_target_read_only_even_when_readonly_is_false_in_the_request()
+    {
+        var request = Publish();
+        request.Readonly = false;
+
+        await PublishAsync(request);
+
+        var mount = _mounter.FindMount(_target);
+        Assert.NotNull(mount);
+        Assert.True(mount.IsReadOnly);
+        Assert.Contains("nosuid", mount.MountOptions);
+        Assert.Contains("nodev", mount.MountOptions);
+    }
+
+    [Fact]
+    public async Task The_published_volume_is_recorded_with_its_pod_and_marked_in_use()
+    {
+        await PublishAsync(Publish());
+
+        var record = new PublishedVolumeStore(RootDir, NullLogger<PublishedVolumeStore>.Instance).Find("vol-1", _target);
+        Assert.NotNull(record);
+        Assert.Equal(Reference, record.Reference);
+        Assert.Equal(FakeModelStore.DigestOf(Reference), record.ManifestDigest);
+        Assert.Equal(new PodInfo { Name = "infer-0", Namespace = "ml", Uid = "uid-1", ServiceAccountName = "runner", Ephemeral = true }, record.Pod);
+        Assert.DoesNotContain("s3cret", File.ReadAllText(Directory.GetFiles(Path.Combine(RootDir, "state", "volumes")).Single()), StringComparison.Ordinal);
+        Assert.Contains((FakeModelStore.DigestOf(Reference), "vol-1"), _store.InUse);
+    }
+
+    [Fact]
+    public async Task Publishing_the_same_model_at_the_same_target_again_is_OK_and_pulls_nothing()
+    {
+        await PublishAsync(Publish());
+
+        await PublishAsync(Publish());
+
+        Assert.Equal(1, _store.Calls);
+        Assert.Equal(1, MountsAtTarget());
+    }
+
+    [Fact]
+    public async Task Publishing_a_different_model_at_a_published_target_is_AlreadyExists()
+    {
+        await PublishAsync(Publish());
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => PublishAsync(Publish(OtherReference)));
+
+        Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
+        Assert.Contains(Reference, error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(Reference, File.ReadAllText(Path.Combine(_target, "config.json")));
+    }
+
+    [Fact]
+    public async Task Publishing_another_volume_at_a_published_target_is_AlreadyExists()
+    {
+        await PublishAsync(Publish());
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => PublishAsync(Publish(volumeId: "vol-2")));
+
+        Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
+        Assert.Contains("vol-1", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unpublishing_removes_the_mount_the_target_directory_and_the_record()
+    {
+        await PublishAsync(Publish());
+
+        await UnpublishAsync();
+
+        Assert.Null(_mounter.FindMount(_target));
+        Assert.False(Directory.Exists(_target));
+        Assert.Empty(Directory.GetFiles(Path.Combine(RootDir, "state", "volumes")));
+        Assert.Empty(_store.InUse);
+        Assert.True(File.Exists(Path.Combine(_store.ModelPathOf(Reference), "config.json")));
+    }
+
+    [Fact]
+    public async Task Unpublishing_twice_is_OK()
+    {
+        await PublishAsync(Publish());
+        await UnpublishAsync();
+
+        await UnpublishAsync();
+
+        Assert.False(Directory.Exists(_target));
+    }
+
+    [Fact]
+    public async Task A_restarted_driver_knows_what_it_published()
+    {
+        await PublishAsync(Publish());
+
+        _node = CreateNode();
+        await PublishAsync(Publish());
+        var sameTargetOtherModel = await Assert.ThrowsAsync<RpcException>(() => PublishAsync(Publish(OtherReference)));
+        await UnpublishAsync();
+
+        Assert.Equal(1, _store.Calls);
+        Assert.Equal(StatusCode.AlreadyExists, sameTargetOtherModel.StatusCode);
+        Assert.DoesNotContain((FakeModelStore.DigestOf(Reference), "vol-1"), _store.InUse);
+        Assert.False(Directory.Exists(_target));
+    }
+
+    [Fact]
+    public async Task A_subPath_publishes_only_that_directory_of_the_model()
+    {
+        await PublishAsync(Publish(subPath: "./weights/"));
+
+        Assert.True(File.Exists(Path.Combine(_target, "model.safetensors")));
+        Assert.False(File.Exists(Path.Combine(_target, "config.json")));
+        Assert.True(_mounter.FindMount(_target)?.IsReadOnly);
+    }
+
+    [Fact]
+    public async Task A_subPath_through_a_symlink_that_stays_inside_the_model_is_allowed()
+    {
+        await PublishAsync(Publish(subPath: "weights-link"));
+
+        Assert.True(File.Exists(Path.Combine(_target, "model.safetensors")));
+    }
+
+    [Theory]
+    [InlineData("escape", "leaves the model")]
+    [InlineData("sneaky", "leaves the model")]
+    [InlineData("missing", "does not exist")]
+    [InlineData("config.json", "is a file")]
+    public async Task A_subPath_that_is_missing_a_file_or_leaves_the_model_is_InvalidArgument_and_mounts_nothing(string subPath, string reason)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => PublishAsync(Publish(subPath: subPath)));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains(reason, error.Status.Detail, StringComparison.Ordinal);
+        Assert.Null(_mounter.FindMount(_target));
+        Assert.Empty(Directory.GetFiles(Path.Combine(RootDir, "state", "volumes")));
+    }
+
+    [Fact]
+    public async Task A_concurrent_operation_on_the_same_volume_and_target_is_Aborted_and_the_first_completes()
+    {
+        _store.Block();
+        var first = PublishAsync(Publish());
+        await _store.Entered.Task.WaitAsync(Patience);
+
+        var second = await Assert.ThrowsAsync<RpcException>(() => PublishAsync(Publish()));
+        var unpublish = await Assert.ThrowsAsync<RpcException>(() => UnpublishAsync());
+        _store.Release();
+        await first;
+
+        Assert.Equal(StatusCode.Aborted, second.StatusCode);
+        Assert.Equal(StatusCode.Aborted, unpublish.StatusCode);
+        Assert.True(_mounter.FindMount(_target)?.IsReadOnly);
+    }
+
+    [Fact]
+    public async Task A_failed_model_fetch_leaves_no_mount_and_no_record()
+    {
+        _store.FailWith(ModelFetchFailureKind.NotFound);
+
+        var error = await Assert.ThrowsAsync<TestModelFetchException>(() => PublishAsync(Publish()));
+
+        Assert.Equal(ModelFetchFailureKind.NotFound, error.FailureKind);
+        Assert.Null(_mounter.FindMount(_target));
+        Assert.Empty(Directory.GetFiles(Path.Combine(RootDir, "state", "volumes")));
+    }
+
+    [Fact]
+    public async Task Shutting_down_cancels_a_publish_waiting_for_its_model()
+    {
+        _store.Block();
+        var publish = PublishAsync(Publish());
+        await _store.Entered.Task.WaitAsync(Patience);
+
+        _lifetime.StopApplication();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => publish);
+        Assert.Null(_mounter.FindMount(_target));
+    }
+
+    [Fact]
+    public async Task Volume_stats_report_the_model_size_and_entry_count()
+    {
+        await PublishAsync(Publish());
+
+        var stats = await _node.NodeGetVolumeStats(new NodeGetVolumeStatsRequest { VolumeId = "vol-1", VolumePath = _target }, new TestServerCallContext())
+            .WaitAsync(Patience);
+
+        var bytes = stats.Usage.Single(u => u.Unit == VolumeUsage.Types.Unit.Bytes);
+        var inodes = stats.Usage.Single(u => u.Unit == VolumeUsage.Types.Unit.Inodes);
+        // config.json (the reference), model.safetensors (4096 bytes), vocab.json ("{}"); symlinks count as entries, not bytes.
+        Assert.Equal(Reference.Length + 4096 + 2, bytes.Used);
+        Assert.Equal(bytes.Used, bytes.Total);
+        // root + weights/ + tokenizer/ + 3 files + 3 symlinks
+        Assert.Equal(9, inodes.Used);
+    }
+
+    private int MountsAtTarget() =>
+        MountInfoParser.Parse(File.ReadAllText("/proc/self/mountinfo")).Count(m => m.MountPoint == _target);
+}

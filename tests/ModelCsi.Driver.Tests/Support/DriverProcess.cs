@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using Grpc.Net.Client;
+
+namespace ModelCsi.Driver.Tests.Support;
+
+/// <summary>
+/// The built driver (modelcsi-driver.dll, copied next to the tests by the project reference) running as a
+/// real process on a unix socket in a temp directory, with a gRPC channel to it.
+/// </summary>
+public sealed class DriverProcess : IAsyncDisposable
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private const int Sigterm = 15;
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private DriverProcess(ScratchDirectory scratch, string socketPath, Process process)
+    {
+        Scratch = scratch;
+        SocketPath = socketPath;
+        _process = process;
+        Channel = CreateChannel(socketPath);
+    }
+
+    public ScratchDirectory Scratch { get; }
+
+    public string SocketPath { get; }
+
+    public string RootDir => Scratch.Combine("root");
+
+    public GrpcChannel Channel { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the driver and waits until it answers on its socket.</summary>
+    public static async Task<DriverProcess> StartAsync(ScratchDirectory? scratch = null, params string[] extraArgs)
+    {
+        scratch ??= new ScratchDirectory();
+        var socketPath = scratch.Combine("plugin", "csi.sock");
+        var driver = Launch(scratch, socketPath, extraArgs);
+        await driver.WaitUntilServingAsync();
+        return driver;
+    }
+
+    /// <summary>Starts the driver without waiting for it to serve (for start-up failure tests).</summary>
+    public static DriverProcess Launch(ScratchDirectory scratch, string socketPath, params string[] extraArgs)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "modelcsi-driver.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException("the built driver is not next to the tests", dll);
+        }
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in new[] { "--endpoint", "unix://" + socketPath, "--root-dir", scratch.Combine("root") }.Concat(extraArgs))
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment.Remove("CSI_ENDPOINT");
+        start.Environment.Remove("CSI_NODE_ID");
+        var process = new Process { StartInfo = start };
+        var driver = new DriverProcess(scratch, socketPath, process);
+        process.OutputDataReceived += (_, e) => driver.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => driver.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return driver;
+    }
+
+    public async Task WaitUntilServingAsync()
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"driver exited with {_process.ExitCode} before serving:\n{Output}");
+            }
+            if (File.Exists(SocketPath) && await AcceptsConnectionAsync())
+            {
+                return;
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"driver did not serve on {SocketPath} within {Patience}:\n{Output}");
+    }
+
+    public async Task<bool> WaitForExitAsync()
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public void SendSigterm()
+    {
+        if (Kill(_process.Id, Sigterm) != 0)
+        {
+            throw new InvalidOperationException($"kill(SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public void KillHard() => _process.Kill();
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await WaitForExitAsync();
+        }
+        _process.Dispose();
+        Scratch.Dispose();
+    }
+
+    /// <summary>
+    /// A channel over the unix socket. The address must be http://localhost: Kestrel resets HTTP/2 streams
+    /// whose :authority is the socket path.
+    /// </summary>
+    public static GrpcChannel CreateChannel(string socketPath)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler });
+    }
+
+    private async Task<bool> AcceptsConnectionAsync()
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    // DllImport rather than LibraryImport: the source-generated form needs unsafe code enabled in this project.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+}

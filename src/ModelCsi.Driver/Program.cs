@@ -1,11 +1,14 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using ModelCsi.Core.Cache;
+using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Mounting;
+using ModelCsi.Core.Oci;
 using ModelCsi.Core.State;
 using ModelCsi.Driver;
 using ModelCsi.Driver.Grpc;
 using ModelCsi.Driver.Options;
+using RegistryOptions = ModelCsi.Driver.Options.RegistryOptions;
 
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
 DriverConfiguration.Apply(builder.Configuration, args);
@@ -29,8 +32,14 @@ builder.Services.AddSingleton(sp => new PublishedVolumeStore(
     sp.GetRequiredService<IOptions<DriverOptions>>().Value.RootDir,
     sp.GetRequiredService<ILogger<PublishedVolumeStore>>()));
 
-// INTEGRATION POINT: replace UnavailableModelStore with the real model cache once it exists.
-builder.Services.AddSingleton<IModelStore, UnavailableModelStore>();
+builder.Services.AddSingleton(sp => new RegistryClient(
+    sp.GetRequiredService<IOptions<RegistryOptions>>().Value.ToClientOptions(),
+    sp.GetRequiredService<ILogger<RegistryClient>>(),
+    sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddOptions<ModelCacheOptions>().Configure<IOptions<DriverOptions>>((cache, driver) => cache.RootDirectory = driver.Value.RootDir);
+builder.Services.AddSingleton<LayerUnpacker>();
+builder.Services.AddSingleton<ModelCache>();
+builder.Services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelCache>());
 
 builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ExceptionMappingInterceptor>());
 builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<DriverOptions>>((kestrel, driver) =>

@@ -41,11 +41,38 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         return result;
     }
 
-    private static async Task<UnpackResult> UnpackRawAsync(Stream content, OciDescriptor layer, ModelRootWriter writer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Places a raw layer whose verified blob is already on disk by hard-linking it into the model root,
+    /// with the same path rules as unpacking it; the model shares the blob's bytes instead of copying them.
+    /// </summary>
+    public UnpackResult LinkRaw(string verifiedBlobPath, OciDescriptor layer, string modelRoot)
     {
-        var filePath = FilePathAnnotation(layer) ?? layer.Annotation(ModelPackAnnotations.ImageTitle)
+        ArgumentNullException.ThrowIfNull(layer);
+        var writer = new ModelRootWriter(modelRoot, layer.Digest);
+        var filePath = RawFilePath(layer);
+        var path = writer.PrepareLeaf(filePath, writer.Normalize(filePath));
+        ModelRootWriter.HardLink(verifiedBlobPath, path);
+        ApplyMetadata(path, FileMetadataAnnotation(layer));
+        return new UnpackResult(1, layer.Size);
+    }
+
+    private static string RawFilePath(OciDescriptor layer) =>
+        FilePathAnnotation(layer) ?? layer.Annotation(ModelPackAnnotations.ImageTitle)
             ?? throw new ModelPackFormatException(
                 $"raw layer {layer.Digest} has no '{ModelPackAnnotations.CncfFilePath}', '{ModelPackAnnotations.CnaiFilePath}' or '{ModelPackAnnotations.ImageTitle}' annotation to name its file");
+
+    private static void ApplyMetadata(string path, FileMetadata? metadata)
+    {
+        ModelRootWriter.SetMode(path, metadata?.Mode is { } mode ? ModelRootWriter.PermissionBits(mode) : ModelRootWriter.DefaultFileMode);
+        if (metadata?.Mtime is { } mtimeText && DateTimeOffset.TryParse(mtimeText, System.Globalization.CultureInfo.InvariantCulture, out var mtime))
+        {
+            File.SetLastWriteTimeUtc(path, mtime.UtcDateTime);
+        }
+    }
+
+    private static async Task<UnpackResult> UnpackRawAsync(Stream content, OciDescriptor layer, ModelRootWriter writer, CancellationToken cancellationToken)
+    {
+        var filePath = RawFilePath(layer);
         var metadata = FileMetadataAnnotation(layer);
         var parts = writer.Normalize(filePath);
         var path = writer.PrepareLeaf(filePath, parts);
@@ -65,11 +92,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
                 throw new ModelPackFormatException($"raw layer {layer.Digest} has {written} bytes, the descriptor says {layer.Size}");
             }
 
-            ModelRootWriter.SetMode(path, metadata?.Mode is { } mode ? ModelRootWriter.PermissionBits(mode) : ModelRootWriter.DefaultFileMode);
-            if (metadata?.Mtime is { } mtimeText && DateTimeOffset.TryParse(mtimeText, System.Globalization.CultureInfo.InvariantCulture, out var mtime))
-            {
-                File.SetLastWriteTimeUtc(path, mtime.UtcDateTime);
-            }
+            ApplyMetadata(path, metadata);
         }
         catch
         {

@@ -5,8 +5,8 @@ public sealed class RegistryHostOptions
 {
     public string Host { get; set; } = "";
 
-    /// <summary>Talk HTTP instead of HTTPS (local test registries).</summary>
-    public bool PlainHttp { get; set; }
+    /// <summary>Talk HTTP instead of HTTPS; unset means HTTP for loopback hosts only, as docker does.</summary>
+    public bool? PlainHttp { get; set; }
 
     /// <summary>Accept any TLS certificate; for self-signed lab registries only.</summary>
     public bool SkipTlsVerify { get; set; }

@@ -1,3 +1,5 @@
+using ModelCsi.Core.Oci;
+
 namespace ModelCsi.Driver.Options;
 
 /// <summary>
@@ -12,6 +14,22 @@ namespace ModelCsi.Driver.Options;
 public sealed class RegistryOptions
 {
     public IList<RegistryHostOptions> Registries { get; } = [];
+
+    /// <summary>The registry client's view of these settings.</summary>
+    public RegistryClientOptions ToClientOptions()
+    {
+        var client = new RegistryClientOptions();
+        foreach (var registry in Registries)
+        {
+            client.Hosts[registry.Host] = new ModelCsi.Core.Oci.RegistryHostOptions
+            {
+                PlainHttp = registry.PlainHttp,
+                SkipTlsVerify = registry.SkipTlsVerify,
+            };
+        }
+
+        return client;
+    }
 
     /// <summary>Settings for a host, or null for the defaults (HTTPS, verified TLS).</summary>
     public RegistryHostOptions? ForHost(string host) =>

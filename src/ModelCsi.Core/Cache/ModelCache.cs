@@ -1,0 +1,532 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelCsi.Core.ModelPack;
+using ModelCsi.Core.Oci;
+using Mono.Unix.Native;
+
+namespace ModelCsi.Core.Cache;
+
+/// <summary>
+/// The node's content-addressed model cache: resolves a reference to a manifest digest, pulls each
+/// model once no matter how many volumes ask, and hands out a complete, verified directory.
+/// </summary>
+public sealed class ModelCache : IModelStore, IDisposable
+{
+    private static readonly JsonSerializerOptions RecordJson = new() { WriteIndented = true };
+
+    private readonly CacheLayout _layout;
+    private readonly ModelCacheOptions _options;
+    private readonly RegistryClient _registry;
+    private readonly LayerUnpacker _unpacker;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ModelCache> _logger;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly SingleFlight<string, ModelHandle> _modelPulls;
+    private readonly SingleFlight<string, bool> _layerPulls;
+    private readonly Lock _recordLock = new();
+    private readonly Dictionary<string, HashSet<string>> _users = new(StringComparer.Ordinal);
+
+    public ModelCache(IOptions<ModelCacheOptions> options, RegistryClient registry, LayerUnpacker unpacker, TimeProvider time, ILogger<ModelCache> logger)
+    {
+        _options = options.Value;
+        _layout = new CacheLayout(_options.RootDirectory);
+        _registry = registry;
+        _unpacker = unpacker;
+        _time = time;
+        _logger = logger;
+        _modelPulls = new SingleFlight<string, ModelHandle>(_lifetime.Token);
+        _layerPulls = new SingleFlight<string, bool>(_lifetime.Token);
+        _layout.CreateDirectories();
+        RemoveLeftovers();
+    }
+
+    public CacheLayout Layout => _layout;
+
+    /// <summary>Pulls now in progress (for tests and metrics).</summary>
+    public int PullsInProgress => _modelPulls.RunningCount;
+
+    public async Task<ModelHandle> EnsureModelAsync(ModelRequest request, CancellationToken cancellationToken = default)
+    {
+        var reference = ParseReference(request.Reference);
+        var repository = _registry.Repository(reference, RegistryCredentialFromSecrets(request.Secrets));
+
+        // A digest reference needs no registry round trip when the model is already here.
+        if (reference.Digest is { } pinned && TryGetCached(reference.ToString(), pinned, out var cachedByDigest))
+        {
+            return cachedByDigest;
+        }
+
+        var manifest = await FetchStepAsync(reference, "resolve manifest", () => ResolveManifestAsync(repository, reference, cancellationToken));
+        if (TryGetCached(reference.ToString(), manifest.Digest, out var cached))
+        {
+            return cached;
+        }
+
+        return await _modelPulls.RunAsync(
+            manifest.Digest,
+            lifetime => PullAsync(reference, repository, manifest, lifetime),
+            cancellationToken);
+    }
+
+    public void MarkInUse(string manifestDigest, string volumeId)
+    {
+        lock (_users)
+        {
+            if (!_users.TryGetValue(manifestDigest, out var volumes))
+            {
+                _users[manifestDigest] = volumes = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            volumes.Add(volumeId);
+        }
+    }
+
+    public void MarkUnused(string manifestDigest, string volumeId)
+    {
+        lock (_users)
+        {
+            if (_users.TryGetValue(manifestDigest, out var volumes) && volumes.Remove(volumeId) && volumes.Count == 0)
+            {
+                _users.Remove(manifestDigest);
+            }
+        }
+    }
+
+    /// <summary>How many published volumes use the model now.</summary>
+    public int UserCount(string manifestDigest)
+    {
+        lock (_users)
+        {
+            return _users.TryGetValue(manifestDigest, out var volumes) ? volumes.Count : 0;
+        }
+    }
+
+    /// <summary>Looks a model up without touching the network.</summary>
+    public bool TryGetCached(string reference, string manifestDigest, out ModelHandle handle)
+    {
+        var path = _layout.Model(manifestDigest);
+        if (Directory.Exists(path))
+        {
+            Log.CacheHit(_logger, reference, manifestDigest);
+            TouchRecord(manifestDigest, reference);
+            handle = new ModelHandle(reference, manifestDigest, path);
+            return true;
+        }
+
+        handle = null!;
+        return false;
+    }
+
+    /// <summary>The record of every complete model in the cache.</summary>
+    public IReadOnlyList<CachedModelRecord> ListModels()
+    {
+        var records = new List<CachedModelRecord>();
+        foreach (var file in Directory.EnumerateFiles(_layout.Index, "*.json"))
+        {
+            if (TryReadRecord(file) is { } record && Directory.Exists(_layout.Model(record.ManifestDigest)))
+            {
+                records.Add(record);
+            }
+        }
+
+        return records;
+    }
+
+    private static OciReference ParseReference(string reference)
+    {
+        try
+        {
+            return OciReference.Parse(reference);
+        }
+        catch (ReferenceFormatException e)
+        {
+            throw new ModelPullException(ModelFetchFailureKind.InvalidReference, reference, $"model reference '{reference}' is invalid: {e.Message}", e) { Step = "parse reference" };
+        }
+    }
+
+    private static RegistryCredential? RegistryCredentialFromSecrets(IReadOnlyDictionary<string, string> secrets) =>
+        secrets.TryGetValue("username", out var user) && secrets.TryGetValue("password", out var password)
+            ? RegistryCredential.Basic(user, password, "volume secrets")
+            : null;
+
+    private static async Task<ManifestResponse> ResolveManifestAsync(RepositoryClient repository, OciReference reference, CancellationToken cancellationToken)
+    {
+        var response = await repository.GetManifestAsync(reference.Digest ?? reference.Tag ?? "latest", cancellationToken);
+        if (response.Index is not { } index)
+        {
+            return response;
+        }
+
+        // An index may wrap the model (some tools publish one for multi-variant models): take the
+        // entry that declares the model artifact type, else the only entry.
+        var candidates = index.Manifests.Where(m => m.ArtifactType is ModelPackMediaTypes.CncfManifest or ModelPackMediaTypes.CnaiManifest or ModelPackMediaTypes.KitOpsManifest).ToList();
+        if (candidates.Count == 0 && index.Manifests.Count == 1)
+        {
+            candidates.Add(index.Manifests[0]);
+        }
+
+        if (candidates.Count != 1)
+        {
+            throw new ModelPullException(
+                ModelFetchFailureKind.Unsupported,
+                reference.ToString(),
+                $"'{reference}' is an index of {index.Manifests.Count} manifests, {candidates.Count} of them model artifacts; reference one by digest");
+        }
+
+        return await repository.GetManifestAsync(candidates[0].Digest, cancellationToken);
+    }
+
+    private async Task<ModelHandle> PullAsync(OciReference reference, RepositoryClient repository, ManifestResponse response, CancellationToken lifetime)
+    {
+        var digest = response.Digest;
+        var manifest = response.Manifest
+            ?? throw new ModelPullException(ModelFetchFailureKind.Unsupported, reference.ToString(), $"'{reference}' ({digest}) is not an image manifest ({response.MediaType})");
+        var display = reference.ToString();
+
+        var started = Stopwatch.GetTimestamp();
+        var totals = new PullTotals();
+        try
+        {
+            Step(display, "check artifact type", () => ArtifactClassifier.Classify(manifest));
+            var total = manifest.Layers.Sum(l => l.Size);
+            Log.PullStarted(_logger, display, digest, manifest.Layers.Count, total);
+            EnsureRoomFor(display, manifest);
+
+            await FetchStepAsync(reference, "download layers", () => Parallel.ForEachAsync(
+                manifest.Layers,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxParallelLayers), CancellationToken = lifetime },
+                async (layer, token) => await EnsureLayerAsync(repository, layer, totals, token)));
+
+            await FetchStepAsync(reference, "download config", () => EnsureRawBlobAsync(repository, manifest.Config, totals, lifetime));
+            SaveBlob(digest, response.Content);
+
+            var path = Step(display, "assemble model", () => Assemble(digest, manifest));
+            WriteRecord(new CachedModelRecord
+            {
+                ManifestDigest = digest,
+                References = [display],
+                Size = total,
+                Layers = manifest.Layers.Select(l => l.Digest).ToList(),
+                PulledAt = _time.GetUtcNow(),
+                LastUsedAt = _time.GetUtcNow(),
+            });
+            Log.PullCompleted(_logger, display, digest, Stopwatch.GetElapsedTime(started).TotalSeconds, totals.Downloaded, totals.Resumed);
+            return new ModelHandle(display, digest, path);
+        }
+        catch (ModelFetchException e)
+        {
+            Log.PullFailed(_logger, display, (e as ModelPullException)?.Step ?? "pull", e.Message);
+            throw;
+        }
+    }
+
+    private void EnsureRoomFor(string reference, OciManifest manifest)
+    {
+        var needed = manifest.Layers
+            .Where(l => !IsLayerCached(l))
+            .Sum(l => l.Size - PartialLength(l.Digest));
+        if (needed <= 0)
+        {
+            return;
+        }
+
+        if (Syscall.statvfs(_layout.Root, out var fs) != 0)
+        {
+            return;
+        }
+
+        var free = (long)(fs.f_bavail * fs.f_frsize);
+        if (free - _options.ReservedFreeBytes < needed)
+        {
+            throw new ModelPullException(
+                ModelFetchFailureKind.InsufficientStorage,
+                reference,
+                $"not enough disk for '{reference}': needs {needed} bytes, {free} free on {_layout.Root} ({_options.ReservedFreeBytes} reserved)")
+            { Step = "check disk space" };
+        }
+    }
+
+    private long PartialLength(string digest)
+    {
+        var partial = new FileInfo(_layout.PartialBlob(digest));
+        return partial.Exists ? partial.Length : 0;
+    }
+
+    private bool IsLayerCached(OciDescriptor layer) =>
+        IsRaw(layer) ? File.Exists(_layout.Blob(layer.Digest)) : Directory.Exists(_layout.Layer(LayerKey(layer)));
+
+    private static bool IsRaw(OciDescriptor layer) =>
+        LayerMediaType.TryParse(layer.MediaType, out var type) && type.Form == LayerForm.Raw;
+
+    /// <summary>
+    /// An unpacked tar layer is keyed by its digest and the path annotation together, because the
+    /// annotation can decide where a lone file lands (a tar holding only a basename).
+    /// </summary>
+    private static string LayerKey(OciDescriptor layer)
+    {
+        var path = layer.Annotation(ModelPackAnnotations.CncfFilePath) ?? layer.Annotation(ModelPackAnnotations.CnaiFilePath) ?? string.Empty;
+        return Digest.Hex(Digest.Of(System.Text.Encoding.UTF8.GetBytes(layer.Digest + "\n" + path)));
+    }
+
+    private Task EnsureLayerAsync(RepositoryClient repository, OciDescriptor layer, PullTotals totals, CancellationToken cancellationToken) =>
+        IsRaw(layer)
+            ? EnsureRawBlobAsync(repository, layer, totals, cancellationToken)
+            : _layerPulls.RunAsync(LayerKey(layer), token => UnpackTarLayerAsync(repository, layer, totals, token), cancellationToken);
+
+    private Task EnsureRawBlobAsync(RepositoryClient repository, OciDescriptor blob, PullTotals totals, CancellationToken cancellationToken)
+    {
+        if (File.Exists(_layout.Blob(blob.Digest)))
+        {
+            return Task.CompletedTask;
+        }
+
+        return _layerPulls.RunAsync(blob.Digest, async token =>
+        {
+            if (File.Exists(_layout.Blob(blob.Digest)))
+            {
+                return true;
+            }
+
+            await DownloadAsync(repository, blob, totals, stream => stream.CopyToAsync(Stream.Null, token), token);
+            var blobPath = _layout.Blob(blob.Digest);
+            File.Move(_layout.PartialBlob(blob.Digest), blobPath, overwrite: true);
+            Log.LayerCached(_logger, blob.Digest, blob.MediaType, blob.Size);
+            return true;
+        }, cancellationToken);
+    }
+
+    private async Task<bool> UnpackTarLayerAsync(RepositoryClient repository, OciDescriptor layer, PullTotals totals, CancellationToken cancellationToken)
+    {
+        var final = _layout.Layer(LayerKey(layer));
+        if (Directory.Exists(final))
+        {
+            return true;
+        }
+
+        var work = _layout.NewTempDirectory("layer");
+        try
+        {
+            await DownloadAsync(repository, layer, totals, stream => _unpacker.UnpackAsync(stream, layer, work, UnpackLimits.Default, cancellationToken), cancellationToken);
+            Directory.Move(work, final);
+            File.Delete(_layout.PartialBlob(layer.Digest));
+            Log.LayerCached(_logger, layer.Digest, layer.MediaType, layer.Size);
+            return true;
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Streams a blob through <paramref name="consume"/> while saving it to its partial file and
+    /// verifying it; resumes from whatever an earlier attempt saved.
+    /// </summary>
+    private async Task DownloadAsync(RepositoryClient repository, OciDescriptor blob, PullTotals totals, Func<Stream, Task> consume, CancellationToken cancellationToken)
+    {
+        if (!Digest.IsValidSha256(blob.Digest))
+        {
+            throw new UnsupportedLayerException(blob.Digest, blob.MediaType);
+        }
+
+        var partialPath = _layout.PartialBlob(blob.Digest);
+        var saved = PartialLength(blob.Digest);
+        if (saved > 0)
+        {
+            Log.ResumingBlob(_logger, blob.Digest, saved);
+        }
+
+        bool verified;
+        await using (var partial = new FileStream(partialPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+        {
+            await using var stream = new PartialBlobStream(partial, saved, blob, (offset, token) => repository.OpenBlobAsync(blob, offset, token));
+            try
+            {
+                await consume(stream);
+                // Consumers stop at the end of the data they understand; the digest covers every byte.
+                await stream.CopyToAsync(Stream.Null, cancellationToken);
+                verified = stream.IsVerified;
+            }
+            catch (DigestMismatchException)
+            {
+                partial.SetLength(0);
+                throw;
+            }
+            finally
+            {
+                totals.Add(stream.BytesDownloaded, stream.BytesResumed);
+            }
+
+            await partial.FlushAsync(cancellationToken);
+            partial.Flush(flushToDisk: true);
+        }
+
+        if (!verified)
+        {
+            throw new DigestMismatchException(blob.Digest, blob.Size, "(not read to the end)", -1, $"blob {blob.Digest}");
+        }
+    }
+
+    private string Assemble(string manifestDigest, OciManifest manifest)
+    {
+        var final = _layout.Model(manifestDigest);
+        if (Directory.Exists(final))
+        {
+            return final;
+        }
+
+        var work = _layout.NewTempDirectory("model");
+        try
+        {
+            foreach (var layer in manifest.Layers)
+            {
+                if (IsRaw(layer))
+                {
+                    _unpacker.LinkRaw(_layout.Blob(layer.Digest), layer, work);
+                }
+                else
+                {
+                    ModelTreeLinker.LinkTree(_layout.Layer(LayerKey(layer)), work);
+                }
+            }
+
+            File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101);
+            Directory.Move(work, final);
+            return final;
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    private void SaveBlob(string digest, byte[] content)
+    {
+        var path = _layout.Blob(digest);
+        if (!File.Exists(path))
+        {
+            var temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
+            File.WriteAllBytes(temp, content);
+            File.Move(temp, path, overwrite: true);
+        }
+    }
+
+    private void WriteRecord(CachedModelRecord record)
+    {
+        lock (_recordLock)
+        {
+            var path = _layout.ModelRecord(record.ManifestDigest);
+            var temp = path + ".tmp";
+            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, RecordJson));
+            File.Move(temp, path, overwrite: true);
+        }
+    }
+
+    private void TouchRecord(string manifestDigest, string reference)
+    {
+        lock (_recordLock)
+        {
+            if (TryReadRecord(_layout.ModelRecord(manifestDigest)) is not { } record)
+            {
+                return;
+            }
+
+            var references = record.References.Where(r => r != reference).Append(reference).ToList();
+            WriteRecord(record with { References = references, LastUsedAt = _time.GetUtcNow() });
+        }
+    }
+
+    private static CachedModelRecord? TryReadRecord(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CachedModelRecord>(File.ReadAllBytes(path), RecordJson);
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Work directories of a process that died are never resumed: their content is derived
+    /// from blobs, which are. Partial blob files are kept for resuming.</summary>
+    private void RemoveLeftovers()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(_layout.Temp))
+        {
+            Directory.Delete(dir, recursive: true);
+            Log.RemovedLeftover(_logger, dir);
+        }
+    }
+
+    private T Step<T>(string reference, string step, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (Classify(e) is not null)
+        {
+            throw new ModelPullException(Classify(e)!.Value, reference, $"{step} for '{reference}' failed: {e.Message}", e) { Step = step };
+        }
+    }
+
+    private void Step(string reference, string step, Action action) =>
+        Step(reference, step, () =>
+        {
+            action();
+            return true;
+        });
+
+    private static async Task<T> FetchStepAsync<T>(OciReference reference, string step, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception e) when (Classify(e) is not null)
+        {
+            throw new ModelPullException(Classify(e)!.Value, reference.ToString(), $"{step} for '{reference}' failed: {e.Message}", e) { Step = step };
+        }
+    }
+
+    private static Task FetchStepAsync(OciReference reference, string step, Func<Task> action) =>
+        FetchStepAsync(reference, step, async () =>
+        {
+            await action();
+            return true;
+        });
+
+    /// <summary>
+    /// What went wrong, as the kind the CSI layer maps to a status code; null for failures that are
+    /// bugs or unknown, which travel unchanged and surface as Internal.
+    /// </summary>
+    private static ModelFetchFailureKind? Classify(Exception e) => e switch
+    {
+        ModelFetchException => null,
+        ManifestNotFoundException or BlobNotFoundException => ModelFetchFailureKind.NotFound,
+        RegistryAuthException => ModelFetchFailureKind.PermissionDenied,
+        RegistryUnavailableException or HttpRequestException => ModelFetchFailureKind.Unavailable,
+        DigestMismatchException or UnsafeArchiveEntryException or ModelPackFormatException => ModelFetchFailureKind.DataCorrupted,
+        UnsupportedArtifactException or UnsupportedLayerException => ModelFetchFailureKind.Unsupported,
+        IOException io when IsNoSpace(io) => ModelFetchFailureKind.InsufficientStorage,
+        _ => null,
+    };
+
+    private static bool IsNoSpace(IOException e) =>
+        e.HResult == ModelTreeLinker.NoSpaceHResult || e.Message.Contains("No space left", StringComparison.Ordinal) || e.Message.Contains("ENOSPC", StringComparison.Ordinal);
+
+    public void Dispose()
+    {
+        _lifetime.Cancel();
+        _lifetime.Dispose();
+    }
+}

@@ -36,7 +36,9 @@ builder.Services.AddSingleton(sp => new RegistryClient(
     sp.GetRequiredService<IOptions<RegistryOptions>>().Value.ToClientOptions(),
     sp.GetRequiredService<ILogger<RegistryClient>>(),
     sp.GetRequiredService<TimeProvider>()));
-builder.Services.AddOptions<ModelCacheOptions>().Configure<IOptions<DriverOptions>>((cache, driver) => cache.RootDirectory = driver.Value.RootDir);
+builder.Services.AddOptions<ModelCacheOptions>()
+    .Bind(builder.Configuration.GetSection("cache"))
+    .PostConfigure<IOptions<DriverOptions>>((cache, driver) => cache.RootDirectory = driver.Value.RootDir);
 builder.Services.AddSingleton<LayerUnpacker>();
 builder.Services.AddSingleton<ModelCache>();
 builder.Services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelCache>());

@@ -23,6 +23,7 @@ public sealed class ModelCache : IModelStore, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<ModelCache> _logger;
     private readonly CancellationTokenSource _lifetime = new();
+    private int _disposed;
     private readonly SingleFlight<string, ModelHandle> _modelPulls;
     private readonly SingleFlight<string, bool> _layerPulls;
     private readonly Lock _recordLock = new();
@@ -524,9 +525,14 @@ public sealed class ModelCache : IModelStore, IDisposable
     private static bool IsNoSpace(IOException e) =>
         e.HResult == ModelTreeLinker.NoSpaceHResult || e.Message.Contains("No space left", StringComparison.Ordinal) || e.Message.Contains("ENOSPC", StringComparison.Ordinal);
 
+    /// <summary>Stops pulls in progress; their partial files stay for the next start to resume.</summary>
     public void Dispose()
     {
-        _lifetime.Cancel();
-        _lifetime.Dispose();
+        // The container may dispose the instance once per registration it is reachable through.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _lifetime.Cancel();
+            _lifetime.Dispose();
+        }
     }
 }

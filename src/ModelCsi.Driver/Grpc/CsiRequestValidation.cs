@@ -29,11 +29,22 @@ internal static class CsiRequestValidation
     }
 
     /// <summary>Models are only ever served read-only through the filesystem API.</summary>
-    public static void RequireReadOnlyMountCapability(VolumeCapability? capability, string method)
+    /// <param name="ephemeral">
+    /// kubelet publishes every inline (ephemeral) CSI volume with SINGLE_NODE_WRITER whatever the pod
+    /// asks (it hard-codes ReadWriteOnce for them), so for those that one mode is accepted: the mount
+    /// is read-only all the same. Persistent volumes carry the admin's chosen modes and must be readers.
+    /// </param>
+    public static void RequireReadOnlyMountCapability(VolumeCapability? capability, string method, bool ephemeral = false)
     {
         if (capability is null)
         {
             throw Invalid($"{method}: volume_capability is required");
+        }
+        if (ephemeral
+            && capability.AccessTypeCase == VolumeCapability.AccessTypeOneofCase.Mount
+            && capability.AccessMode?.Mode == VolumeCapability.Types.AccessMode.Types.Mode.SingleNodeWriter)
+        {
+            return;
         }
         if (ReadOnlyMountProblem(capability) is { } problem)
         {

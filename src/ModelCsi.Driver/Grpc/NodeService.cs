@@ -46,10 +46,10 @@ internal sealed class NodeService(
         const string method = nameof(NodePublishVolume);
         CsiRequestValidation.RequireVolumeId(request.VolumeId, method);
         CsiRequestValidation.RequirePath(request.TargetPath, "target_path", method);
-        CsiRequestValidation.RequireReadOnlyMountCapability(request.VolumeCapability, method);
+        var pod = CsiRequestValidation.ReadPodInfo(request.VolumeContext);
+        CsiRequestValidation.RequireReadOnlyMountCapability(request.VolumeCapability, method, pod.Ephemeral);
         var reference = CsiRequestValidation.RequireModelReference(request.VolumeContext, method);
         var subPath = SubPath.Parse(request.VolumeContext.GetValueOrDefault(VolumeContextKeys.SubPath), method);
-        var pod = CsiRequestValidation.ReadPodInfo(request.VolumeContext);
         var volumeId = request.VolumeId;
         var target = MountInfoParser.NormalizePath(request.TargetPath);
 

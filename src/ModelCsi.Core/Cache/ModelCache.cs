@@ -310,6 +310,7 @@ public sealed class ModelCache : IModelStore, IDisposable
         try
         {
             await DownloadAsync(repository, layer, totals, stream => _unpacker.UnpackAsync(stream, layer, work, UnpackLimits.Default, cancellationToken), cancellationToken);
+            ModelTreeLinker.MakeReadableByAll(work);
             Directory.Move(work, final);
             File.Delete(_layout.PartialBlob(layer.Digest));
             Log.LayerCached(_logger, layer.Digest, layer.MediaType, layer.Size);
@@ -389,6 +390,7 @@ public sealed class ModelCache : IModelStore, IDisposable
                 if (IsRaw(layer))
                 {
                     _unpacker.LinkRaw(_layout.Blob(layer.Digest), layer, work);
+                    ModelTreeLinker.MakeReadableByAll(_layout.Blob(layer.Digest));
                 }
                 else
                 {

@@ -9,15 +9,13 @@ namespace ModelCsi.Core.Cache;
 internal static class ModelTreeLinker
 {
     /// <summary>Links every entry of an unpacked layer tree into the model directory; later layers win.</summary>
-    public static void LinkTree(string layerRoot, string modelRoot)
+    public static void LinkTree(string layerRoot, string modelRoot) => LinkDirectory(layerRoot, modelRoot, string.Empty);
+
+    // Walks by hand with lstat: the framework's recursive enumeration descends into symlinked
+    // directories, which would link a layer's files a second time under the link's name.
+    private static void LinkDirectory(string layerRoot, string modelRoot, string relativeDirectory)
     {
-        foreach (var source in Directory.EnumerateFileSystemEntries(layerRoot, "*", new EnumerationOptions
-                 {
-                     RecurseSubdirectories = true,
-                     AttributesToSkip = 0,
-                     IgnoreInaccessible = false,
-                     ReturnSpecialDirectories = false,
-                 }))
+        foreach (var source in Directory.EnumerateFileSystemEntries(Path.Combine(layerRoot, relativeDirectory)))
         {
             var relative = Path.GetRelativePath(layerRoot, source);
             var target = Path.Combine(modelRoot, relative);
@@ -30,12 +28,13 @@ internal static class ModelTreeLinker
             switch (stat.st_mode & FilePermissions.S_IFMT)
             {
                 case FilePermissions.S_IFDIR:
-                    if (!Directory.Exists(target))
+                    if (new FileInfo(target).LinkTarget is not null || !Directory.Exists(target))
                     {
                         RemoveNonDirectory(target);
                         Directory.CreateDirectory(target);
                     }
 
+                    LinkDirectory(layerRoot, modelRoot, relative);
                     break;
                 case FilePermissions.S_IFREG:
                     LinkFile(source, target);
@@ -70,6 +69,44 @@ internal static class ModelTreeLinker
             throw new IOException($"cannot link {source} to {target}: {errno}", errno == Errno.ENOSPC ? NoSpaceHResult : 0);
         }
     }
+
+    /// <summary>
+    /// Makes every file readable and every directory searchable by all: pods often run as a non-root
+    /// user, and a model whose archive says 0600 or 0700 would otherwise mount unreadable. Nothing
+    /// becomes writable (the mount is read-only anyway) and no execute bit is added to files.
+    /// </summary>
+    public static void MakeReadableByAll(string path)
+    {
+        if (Syscall.lstat(path, out var stat) != 0)
+        {
+            throw new IOException($"cannot stat {path}: {Stdlib.GetLastError()}");
+        }
+
+        var type = stat.st_mode & FilePermissions.S_IFMT;
+        if (type == FilePermissions.S_IFLNK)
+        {
+            return;
+        }
+
+        var wanted = type == FilePermissions.S_IFDIR ? ReadAndSearch : ReadOnly;
+        var permissions = stat.st_mode & FilePermissions.ACCESSPERMS;
+        if ((permissions & wanted) != wanted && Syscall.chmod(path, permissions | wanted) != 0)
+        {
+            throw new IOException($"cannot chmod {path}: {Stdlib.GetLastError()}");
+        }
+
+        if (type == FilePermissions.S_IFDIR)
+        {
+            foreach (var entry in Directory.EnumerateFileSystemEntries(path))
+            {
+                MakeReadableByAll(entry);
+            }
+        }
+    }
+
+    private const FilePermissions ReadOnly = FilePermissions.S_IRUSR | FilePermissions.S_IRGRP | FilePermissions.S_IROTH;
+
+    private const FilePermissions ReadAndSearch = ReadOnly | FilePermissions.S_IXUSR | FilePermissions.S_IXGRP | FilePermissions.S_IXOTH;
 
     /// <summary>HResult .NET gives IOExceptions for ENOSPC on Unix.</summary>
     internal const int NoSpaceHResult = 28;

@@ -288,4 +288,46 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         Assert.True(Directory.Exists(old.ModelPath));
         Assert.Equal(2, cache.ListModels().Count);
     }
+
+    [Fact]
+    public async Task A_tar_layer_with_private_modes_and_a_directory_symlink_mounts_readable_with_the_link_kept()
+    {
+        var weights = OciTestContent.RandomBytes(10_000, 50);
+        using var tar = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(tar, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.Directory, "weights/") { Mode = (UnixFileMode)0b111_000_000 });
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "weights/model.bin")
+            {
+                Mode = (UnixFileMode)0b110_000_000,
+                DataStream = new MemoryStream(weights),
+            });
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.SymbolicLink, "latest") { LinkName = "weights" });
+        }
+
+        var layerBytes = tar.ToArray();
+        var layer = OciTestContent.Describe(layerBytes, "application/vnd.cncf.model.weight.v1.tar") with
+        {
+            Annotations = new Dictionary<string, string> { ["org.cncf.model.filepath"] = "weights" },
+        };
+        var config = "{}"u8.ToArray();
+        var configDescriptor = OciTestContent.Describe(config, "application/vnd.cncf.model.config.v1+json");
+        var repository = OciTestContent.UniqueRepository("modes");
+        var repo = _client.Repository(OciReference.Parse($"{fixture.Registry.Host}/{repository}:v1"));
+        await repo.PushBlobAsync(layer, new MemoryStream(layerBytes));
+        await repo.PushBlobAsync(configDescriptor, new MemoryStream(config));
+        await repo.PushManifestAsync("v1", OciMediaTypes.ImageManifest, OciTestContent.Manifest(configDescriptor, [layer]));
+        using var cache = NewCache();
+
+        var handle = await cache.EnsureModelAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1")).WaitAsync(Patience);
+
+        var file = Path.Combine(handle.ModelPath, "weights", "model.bin");
+        Assert.Equal(weights, File.ReadAllBytes(file));
+        Assert.True(File.GetUnixFileMode(file).HasFlag(UnixFileMode.OtherRead));
+        Assert.False(File.GetUnixFileMode(file).HasFlag(UnixFileMode.OtherWrite));
+        var directoryMode = File.GetUnixFileMode(Path.Combine(handle.ModelPath, "weights"));
+        Assert.True(directoryMode.HasFlag(UnixFileMode.OtherRead) && directoryMode.HasFlag(UnixFileMode.OtherExecute));
+        Assert.Equal("weights", new FileInfo(Path.Combine(handle.ModelPath, "latest")).LinkTarget);
+        Assert.Equal(weights, File.ReadAllBytes(Path.Combine(handle.ModelPath, "latest", "model.bin")));
+    }
 }

@@ -17,9 +17,9 @@ public sealed class TransferProgressPrinter : IProgress<TransferProgress>
     private readonly bool _terminal;
     private readonly TimeProvider _time;
     private readonly string _verb;
-    private readonly long _started;
+    private readonly DateTimeOffset _started;
     private readonly Lock _lock = new();
-    private long _lastPrinted;
+    private DateTimeOffset _lastPrinted;
     private bool _printedAny;
     private int _lineLength;
     private TransferProgress _latest;
@@ -31,7 +31,7 @@ public sealed class TransferProgressPrinter : IProgress<TransferProgress>
         _writer = console.Error;
         _terminal = console.ErrorIsTerminal;
         _time = console.Time;
-        _started = _time.GetTimestamp();
+        _started = _time.GetUtcNow();
     }
 
     public void Report(TransferProgress value)
@@ -39,10 +39,8 @@ public sealed class TransferProgressPrinter : IProgress<TransferProgress>
         lock (_lock)
         {
             _latest = value;
-            var now = _time.GetTimestamp();
-            var due = !_printedAny
-                ? _time.GetElapsedTime(_started, now) >= (_terminal ? TerminalInterval : LogInterval)
-                : _time.GetElapsedTime(_lastPrinted, now) >= (_terminal ? TerminalInterval : LogInterval);
+            var now = _time.GetUtcNow();
+            var due = now - (_printedAny ? _lastPrinted : _started) >= (_terminal ? TerminalInterval : LogInterval);
             // On a terminal a finished layer is worth a redraw; in a log it would flood.
             if (due || (_terminal && value.CompletedLayer is not null))
             {
@@ -58,16 +56,16 @@ public sealed class TransferProgressPrinter : IProgress<TransferProgress>
         {
             if (_terminal && _printedAny)
             {
-                Print(_latest, _time.GetTimestamp());
+                Print(_latest, _time.GetUtcNow());
                 _writer.WriteLine();
                 _printedAny = false;
             }
         }
     }
 
-    private void Print(TransferProgress value, long now)
+    private void Print(TransferProgress value, DateTimeOffset now)
     {
-        var elapsed = _time.GetElapsedTime(_started, now).TotalSeconds;
+        var elapsed = (now - _started).TotalSeconds;
         var rate = elapsed > 0 ? value.BytesTransferred / elapsed / 1_000_000 : 0;
         var percent = value.TotalBytes > 0 ? 100.0 * value.BytesTransferred / value.TotalBytes : 100.0;
         var line = string.Create(CultureInfo.InvariantCulture,

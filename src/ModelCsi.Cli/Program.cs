@@ -1,1 +1,6 @@
-namespace ModelCsi.Cli; internal static class Program { public static int Main() => 0; }
+namespace ModelCsi.Cli;
+
+internal static class Program
+{
+    public static Task<int> Main(string[] args) => CliApp.RunAsync(args, CliConsole.FromProcess());
+}

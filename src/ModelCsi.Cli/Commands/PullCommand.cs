@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using ModelCsi.Cli.Output;
+using ModelCsi.Core.ModelPack;
+using ModelCsi.Core.Oci;
+
+namespace ModelCsi.Cli.Commands;
+
+/// <summary><c>modelcsi pull &lt;ref&gt; &lt;dir&gt;</c>: downloads, verifies and unpacks a model into a new directory.</summary>
+public sealed class PullCommand : Command
+{
+    private readonly CliConsole _console;
+    private readonly GlobalOptions _globals;
+    private readonly RegistryOptions _registry = new();
+
+    private readonly Argument<string> _reference = new("ref") { Description = "The model to pull, by tag or digest" };
+
+    private readonly Argument<string> _directory = new("dir") { Description = "Destination; must not exist or be empty" };
+
+    public PullCommand(CliConsole console, GlobalOptions globals)
+        : base("pull", "Pull a ModelPack or KitOps model into a directory. Every layer is verified against its digest "
+            + "before the directory appears.\n\n" + ExitCodes.HelpText)
+    {
+        _console = console;
+        _globals = globals;
+        Add(_reference);
+        Add(_directory);
+        _registry.AddTo(this);
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var referenceText = parseResult.GetValue(_reference) ?? string.Empty;
+        var verbose = parseResult.GetValue(_globals.Verbose);
+        using var loggers = CliLogging.Create(verbose);
+        try
+        {
+            var reference = OciReference.Parse(referenceText);
+            var directory = parseResult.GetValue(_directory) ?? string.Empty;
+            using var connection = await RegistryConnection.OpenAsync(parseResult, _registry, _console, reference, loggers, cancellationToken);
+            var printer = parseResult.GetValue(_globals.Quiet) ? null : new TransferProgressPrinter("pulling", _console);
+            PullResult result;
+            try
+            {
+                var puller = new ModelPuller(loggers.CreateLogger<ModelPuller>(), new LayerUnpacker(loggers.CreateLogger<LayerUnpacker>()));
+                result = await puller.PullAsync(connection.Repository, directory, progress: printer, cancellationToken: cancellationToken);
+            }
+            finally
+            {
+                printer?.Finish();
+            }
+
+            await _console.Out.WriteLineAsync($"pulled {reference.WithDigest(result.Model.ManifestDigest)}");
+            await _console.Out.WriteLineAsync(
+                $"{result.FilesWritten} files, {result.BytesWritten} bytes ({ByteSize.Format(result.BytesWritten)}) in {result.Destination}");
+            return ExitCodes.Success;
+        }
+        catch (Exception e)
+        {
+            return ErrorReport.Write(e, $"pull {referenceText}", _console, verbose);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using ModelCsi.Core.ModelPack;
+using ModelCsi.Core.Oci;
+
+namespace ModelCsi.Cli.Output;
+
+/// <summary>Turns a failure into its exit code and one <c>error: ...</c> line (a stack trace only with --verbose).</summary>
+public static class ErrorReport
+{
+    public static int ExitCodeFor(Exception exception) => exception switch
+    {
+        ReferenceFormatException or CliUsageException => ExitCodes.Usage,
+        ManifestNotFoundException or BlobNotFoundException => ExitCodes.NotFound,
+        RegistryAuthException => ExitCodes.Auth,
+        RegistryUnavailableException => ExitCodes.Unavailable,
+        DigestMismatchException or UnsafeArchiveEntryException => ExitCodes.Integrity,
+        UnsupportedArtifactException or UnsupportedLayerException or IndexSelectionException => ExitCodes.UnsupportedArtifact,
+        OperationCanceledException => ExitCodes.Cancelled,
+        _ => ExitCodes.General,
+    };
+
+    /// <param name="action">What was being done, naming the reference, e.g. <c>pull registry/model:v1</c>.</param>
+    public static int Write(Exception exception, string action, CliConsole console, bool verbose)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        ArgumentNullException.ThrowIfNull(console);
+        var message = exception is OperationCanceledException ? "cancelled" : OneLine(exception.Message);
+        console.Error.WriteLine($"error: {action}: {message}");
+        if (verbose)
+        {
+            console.Error.WriteLine(exception.ToString());
+        }
+
+        return ExitCodeFor(exception);
+    }
+
+    private static string OneLine(string text) =>
+        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

@@ -1,0 +1,13 @@
+namespace ModelCsi.Core.ModelPack;
+
+/// <summary>A pull's destination exists and is not an empty directory; pulls never merge into or replace existing content.</summary>
+public sealed class DestinationNotEmptyException : IOException
+{
+    public DestinationNotEmptyException(string destination, string problem)
+        : base($"destination '{destination}' {problem}; pull into a new or empty directory")
+    {
+        Destination = destination;
+    }
+
+    public string Destination { get; }
+}

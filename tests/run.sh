@@ -16,7 +16,7 @@ for project in tests/*.Tests/*.csproj; do
   echo "== $name"
   dotnet test "$project" --no-build --nologo -c Debug \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
-    --logger "console;verbosity=normal" || status=1
+    --logger "console;verbosity=minimal" || status=1
 done
 
 sum() { grep -ho "$1=\"[0-9]*\"" "$results"/*.trx 2>/dev/null | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}'; }

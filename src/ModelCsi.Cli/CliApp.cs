@@ -46,6 +46,7 @@ public static class CliApp
         root.Add(new PushCommand(console, globals));
         root.Add(new PullCommand(console, globals));
         root.Add(new InspectCommand(console, globals));
+        root.Add(new CsiCommand(console, globals));
         return root;
     }
 }

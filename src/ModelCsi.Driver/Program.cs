@@ -14,6 +14,8 @@ var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args 
 DriverConfiguration.Apply(builder.Configuration, args);
 
 builder.Logging.ClearProviders();
+// Kestrel and routing log every request at Information; the driver's own lines say what matters.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Logging.AddSimpleConsole(console =>
 {
     console.IncludeScopes = true;

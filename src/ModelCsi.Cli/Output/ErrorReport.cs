@@ -15,6 +15,15 @@ public static class ErrorReport
         DigestMismatchException or UnsafeArchiveEntryException => ExitCodes.Integrity,
         UnsupportedArtifactException or UnsupportedLayerException or IndexSelectionException => ExitCodes.UnsupportedArtifact,
         OperationCanceledException => ExitCodes.Cancelled,
+        Grpc.Core.RpcException rpc => rpc.StatusCode switch
+        {
+            Grpc.Core.StatusCode.InvalidArgument => ExitCodes.Usage,
+            Grpc.Core.StatusCode.NotFound => ExitCodes.NotFound,
+            Grpc.Core.StatusCode.PermissionDenied or Grpc.Core.StatusCode.Unauthenticated => ExitCodes.Auth,
+            Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded => ExitCodes.Unavailable,
+            Grpc.Core.StatusCode.DataLoss => ExitCodes.Integrity,
+            _ => ExitCodes.General,
+        },
         _ => ExitCodes.General,
     };
 
@@ -23,7 +32,12 @@ public static class ErrorReport
     {
         ArgumentNullException.ThrowIfNull(exception);
         ArgumentNullException.ThrowIfNull(console);
-        var message = exception is OperationCanceledException ? "cancelled" : OneLine(exception.Message);
+        var message = exception switch
+        {
+            OperationCanceledException => "cancelled",
+            Grpc.Core.RpcException rpc => $"{rpc.StatusCode}: {OneLine(rpc.Status.Detail)}",
+            _ => OneLine(exception.Message),
+        };
         console.Error.WriteLine($"error: {action}: {message}");
         if (verbose)
         {

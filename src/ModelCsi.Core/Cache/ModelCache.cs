@@ -59,15 +59,15 @@ public sealed class ModelCache : IModelStore, IDisposable
             return cachedByDigest;
         }
 
-        var manifest = await FetchStepAsync(reference, "resolve manifest", () => ResolveManifestAsync(repository, reference, cancellationToken));
-        if (TryGetCached(reference.ToString(), manifest.Digest, out var cached))
+        var model = await FetchStepAsync(reference, "resolve manifest", () => ModelResolver.ResolveAsync(repository, cancellationToken));
+        if (TryGetCached(reference.ToString(), model.ManifestDigest, out var cached))
         {
             return cached;
         }
 
         return await _modelPulls.RunAsync(
-            manifest.Digest,
-            lifetime => PullAsync(reference, repository, manifest, lifetime),
+            model.ManifestDigest,
+            lifetime => PullAsync(repository, model, lifetime),
             cancellationToken);
     }
 
@@ -152,45 +152,17 @@ public sealed class ModelCache : IModelStore, IDisposable
             ? RegistryCredential.Basic(user, password, "volume secrets")
             : null;
 
-    private static async Task<ManifestResponse> ResolveManifestAsync(RepositoryClient repository, OciReference reference, CancellationToken cancellationToken)
+    private async Task<ModelHandle> PullAsync(RepositoryClient repository, ResolvedModel model, CancellationToken lifetime)
     {
-        var response = await repository.GetManifestAsync(reference.Digest ?? reference.Tag ?? "latest", cancellationToken);
-        if (response.Index is not { } index)
-        {
-            return response;
-        }
-
-        // An index may wrap the model (some tools publish one for multi-variant models): take the
-        // entry that declares the model artifact type, else the only entry.
-        var candidates = index.Manifests.Where(m => m.ArtifactType is ModelPackMediaTypes.CncfManifest or ModelPackMediaTypes.CnaiManifest or ModelPackMediaTypes.KitOpsManifest).ToList();
-        if (candidates.Count == 0 && index.Manifests.Count == 1)
-        {
-            candidates.Add(index.Manifests[0]);
-        }
-
-        if (candidates.Count != 1)
-        {
-            throw new ModelPullException(
-                ModelFetchFailureKind.Unsupported,
-                reference.ToString(),
-                $"'{reference}' is an index of {index.Manifests.Count} manifests, {candidates.Count} of them model artifacts; reference one by digest");
-        }
-
-        return await repository.GetManifestAsync(candidates[0].Digest, cancellationToken);
-    }
-
-    private async Task<ModelHandle> PullAsync(OciReference reference, RepositoryClient repository, ManifestResponse response, CancellationToken lifetime)
-    {
-        var digest = response.Digest;
-        var manifest = response.Manifest
-            ?? throw new ModelPullException(ModelFetchFailureKind.Unsupported, reference.ToString(), $"'{reference}' ({digest}) is not an image manifest ({response.MediaType})");
+        var reference = model.Reference;
+        var digest = model.ManifestDigest;
+        var manifest = model.Manifest;
         var display = reference.ToString();
 
         var started = Stopwatch.GetTimestamp();
         var totals = new PullTotals();
         try
         {
-            Step(display, "check artifact type", () => ArtifactClassifier.Classify(manifest));
             var total = manifest.Layers.Sum(l => l.Size);
             Log.PullStarted(_logger, display, digest, manifest.Layers.Count, total);
             EnsureRoomFor(display, manifest);
@@ -201,7 +173,7 @@ public sealed class ModelCache : IModelStore, IDisposable
                 async (layer, token) => await EnsureLayerAsync(repository, layer, totals, token)));
 
             await FetchStepAsync(reference, "download config", () => EnsureRawBlobAsync(repository, manifest.Config, totals, lifetime));
-            SaveBlob(digest, response.Content);
+            SaveBlob(digest, model.ManifestBytes);
 
             var path = Step(display, "assemble model", () => Assemble(digest, manifest));
             WriteRecord(new CachedModelRecord
@@ -519,7 +491,7 @@ public sealed class ModelCache : IModelStore, IDisposable
         RegistryAuthException => ModelFetchFailureKind.PermissionDenied,
         RegistryUnavailableException or HttpRequestException => ModelFetchFailureKind.Unavailable,
         DigestMismatchException or UnsafeArchiveEntryException or ModelPackFormatException => ModelFetchFailureKind.DataCorrupted,
-        UnsupportedArtifactException or UnsupportedLayerException => ModelFetchFailureKind.Unsupported,
+        UnsupportedArtifactException or UnsupportedLayerException or IndexSelectionException => ModelFetchFailureKind.Unsupported,
         IOException io when IsNoSpace(io) => ModelFetchFailureKind.InsufficientStorage,
         _ => null,
     };

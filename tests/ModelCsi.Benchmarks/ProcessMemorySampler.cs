@@ -45,14 +45,14 @@ public sealed class ProcessMemorySampler : IAsyncDisposable
         return (Field(lines, "VmRSS:"), Field(lines, "VmHWM:"));
     }
 
-    /// <summary>Seconds of CPU (user + system) the process has used so far, from /proc/PID/stat.</summary>
-    public static double CpuSeconds(int pid)
+    /// <summary>Seconds of CPU the process has used so far in user and in kernel mode, from /proc/PID/stat.</summary>
+    public static (double User, double System) CpuSeconds(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         // Fields after the command name (which may hold spaces) start at state, field 3; utime and stime are 14 and 15.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return ticks / 100.0; // USER_HZ is 100 on Linux.
+        // USER_HZ is 100 on Linux.
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) / 100.0, long.Parse(fields[12], CultureInfo.InvariantCulture) / 100.0);
     }
 
     private static long Field(string[] lines, string name)

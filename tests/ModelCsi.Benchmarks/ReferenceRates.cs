@@ -33,6 +33,37 @@ public static class ReferenceRates
         return results.Sum(r => r.Bytes) / seconds / 1e6;
     }
 
+    /// <summary>
+    /// Downloads the blobs with one curl each, all at once, into files in <paramref name="directory"/>,
+    /// then fsyncs them: what the network, the page cache and the disk allow together. Deletes the files.
+    /// </summary>
+    public static async Task<double> CurlToDiskParallelMBpsAsync(IReadOnlyList<Uri> blobs, string directory, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(directory);
+        var files = blobs.Select((_, i) => Path.Combine(directory, $"blob-{i}")).ToList();
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var results = await Task.WhenAll(blobs.Select((b, i) => CurlAsync(b, cancellationToken, files[i])));
+            await ExternalCommand.RunAsync("sync", files, cancellationToken);
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            return results.Sum(r => r.Bytes) / seconds / 1e6;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>openssl's sha256 over the files (one core); .NET's SHA256 is OpenSSL's, so this is the driver's own hashing speed.</summary>
+    public static async Task<double> OpensslSha256MBpsAsync(IReadOnlyList<string> files, CancellationToken cancellationToken = default)
+    {
+        var bytes = files.Sum(f => new FileInfo(f).Length);
+        var started = Stopwatch.GetTimestamp();
+        await ExternalCommand.RunAsync("openssl", ["dgst", "-sha256", .. files], cancellationToken);
+        return bytes / Stopwatch.GetElapsedTime(started).TotalSeconds / 1e6;
+    }
+
     /// <summary>sha256sum over the files in one process (one core); bytes over the wall time.</summary>
     public static async Task<double> Sha256sumMBpsAsync(IReadOnlyList<string> files, CancellationToken cancellationToken = default)
     {
@@ -42,11 +73,11 @@ public static class ReferenceRates
         return bytes / Stopwatch.GetElapsedTime(started).TotalSeconds / 1e6;
     }
 
-    private static async Task<(long Bytes, double Seconds)> CurlAsync(Uri blob, CancellationToken cancellationToken)
+    private static async Task<(long Bytes, double Seconds)> CurlAsync(Uri blob, CancellationToken cancellationToken, string output = "/dev/null")
     {
-        var output = await ExternalCommand.RunAsync(
-            "curl", ["-s", "-f", "-L", "-o", "/dev/null", "-w", "%{size_download} %{time_total}", blob.ToString()], cancellationToken);
-        var parts = output.Trim().Split(' ');
+        var written = await ExternalCommand.RunAsync(
+            "curl", ["-s", "-f", "-L", "-o", output, "-w", "%{size_download} %{time_total}", blob.ToString()], cancellationToken);
+        var parts = written.Trim().Split(' ');
         return (long.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture));
     }
 }

@@ -7,7 +7,7 @@ namespace ModelCsi.Driver.Tests;
 /// <summary>
 /// Real registries (one open, one behind basic auth) and two real driver processes: one in <c>all</c> mode,
 /// where a volume created by the controller can be published by the node of the same process, and one in
-/// <c>controller</c> mode as the Deployment runs it.
+/// <c>controller</c> mode as the Deployment runs it, and one in <c>node</c> mode alone.
 /// </summary>
 public sealed class ControllerFixture : IAsyncLifetime
 {
@@ -18,6 +18,9 @@ public sealed class ControllerFixture : IAsyncLifetime
     public DriverProcess All { get; private set; } = null!;
 
     public DriverProcess ControllerOnly { get; private set; } = null!;
+
+    /// <summary>A node plugin with no controller anywhere, as for static PersistentVolumes.</summary>
+    public DriverProcess NodeOnly { get; private set; } = null!;
 
     public TempDirectory Sources { get; } = new("modelcsi-controller-models");
 
@@ -30,6 +33,7 @@ public sealed class ControllerFixture : IAsyncLifetime
         });
         All = await DriverProcess.StartAsync(null, "--mode", "all", "--node-id", "controller-test-node");
         ControllerOnly = await DriverProcess.StartAsync(null, "--mode", "controller");
+        NodeOnly = await DriverProcess.StartAsync(null, "--mode", "node", "--node-id", "static-pv-node");
     }
 
     /// <summary>Pushes a model whose files are unique to this call; returns its manifest digest and files.</summary>
@@ -46,6 +50,7 @@ public sealed class ControllerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await NodeOnly.DisposeAsync();
         await ControllerOnly.DisposeAsync();
         await All.DisposeAsync();
         await AuthRegistry.DisposeAsync();

@@ -293,4 +293,31 @@ public sealed class ControllerOverSocketTests(ControllerFixture fixture) : IClas
         Assert.Equal(StatusCode.Unimplemented, node.StatusCode);
         Assert.False(Directory.Exists(fixture.ControllerOnly.RootDir), "the controller created the node's root dir");
     }
+
+    [Fact]
+    public async Task A_static_volume_publishes_on_a_node_without_any_controller()
+    {
+        var repository = UniqueRepository();
+        var (digest, files) = await fixture.PushAsync(fixture.Registry, repository, "v1");
+        var node = new Node.NodeClient(fixture.NodeOnly.Channel);
+        // What kubelet sends for a hand-written PV: its volumeHandle, its volumeAttributes, the PV's access mode.
+        var publish = PublishOf(new Volume
+        {
+            VolumeId = "model-tiny-static",
+            VolumeContext = { ["modelRef"] = $"{fixture.Registry.Host}/{repository}@{digest}" },
+        });
+
+        var controller = await FailsAsync(() => new Controller.ControllerClient(fixture.NodeOnly.Channel).CreateVolumeAsync(Create($"{fixture.Registry.Host}/{repository}:v1"), Deadline).ResponseAsync);
+        await node.NodePublishVolumeAsync(publish, Deadline);
+        try
+        {
+            Assert.Equal(files["config.json"], await File.ReadAllBytesAsync(Path.Combine(publish.TargetPath, "config.json")));
+        }
+        finally
+        {
+            await node.NodeUnpublishVolumeAsync(new NodeUnpublishVolumeRequest { VolumeId = publish.VolumeId, TargetPath = publish.TargetPath }, Deadline);
+        }
+
+        Assert.Equal(StatusCode.Unimplemented, controller.StatusCode);
+    }
 }

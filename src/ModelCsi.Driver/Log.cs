@@ -40,6 +40,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "Target {TargetPath} was mounted read-write; remounting to enforce read-only")]
     public static partial void MountNotReadOnly(ILogger logger, string targetPath);
 
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Provisioned volume {VolumeId} for {Name}: {RequestedReference} pinned to {PinnedReference} ({ModelBytes} bytes)")]
+    public static partial void VolumeProvisioned(ILogger logger, string volumeId, string name, string requestedReference, string pinnedReference, long modelBytes);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Information, Message = "Deleted volume {VolumeId}; the nodes' caches keep the model until eviction")]
+    public static partial void VolumeDeleted(ILogger logger, string volumeId);
+
     [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "{DriverName} {Version} serving {Mode} on {SocketPath} as node {NodeId}")]
     public static partial void Listening(ILogger logger, string driverName, string version, Options.DriverMode mode, string socketPath, string nodeId);
 }

@@ -44,6 +44,7 @@ builder.Services.AddOptions<ModelCacheOptions>()
 builder.Services.AddSingleton<LayerUnpacker>();
 builder.Services.AddSingleton<ModelCache>();
 builder.Services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelCache>());
+builder.Services.AddSingleton<ProvisionedVolumes>();
 
 builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ExceptionMappingInterceptor>());
 builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<DriverOptions>>((kestrel, driver) =>
@@ -71,10 +72,14 @@ try
     {
         // Loading the records at start means a restarted driver knows what it mounted before the first RPC.
         // Re-marking their models keeps eviction away from volumes published before a restart.
-        var models = app.Services.GetRequiredService<IModelStore>();
-        foreach (var volume in app.Services.GetRequiredService<PublishedVolumeStore>().All)
+        // A controller-only process has no cache and no records (and, running as non-root, no root dir).
+        if (options.ServesNode)
         {
-            models.MarkInUse(volume.ManifestDigest, volume.VolumeId);
+            var models = app.Services.GetRequiredService<IModelStore>();
+            foreach (var volume in app.Services.GetRequiredService<PublishedVolumeStore>().All)
+            {
+                models.MarkInUse(volume.ManifestDigest, volume.VolumeId);
+            }
         }
         Log.Listening(app.Logger, options.DriverName, DriverVersion.Current, options.Mode, CsiEndpoint.SocketPath(options.Endpoint), options.NodeId);
     });

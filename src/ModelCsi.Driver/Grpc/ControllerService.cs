@@ -1,17 +1,102 @@
 using Csi.V1;
+using Google.Protobuf.Collections;
 using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+using ModelCsi.Core.ModelPack;
+using ModelCsi.Core.Oci;
 
 namespace ModelCsi.Driver.Grpc;
 
 /// <summary>
-/// Models are pulled on the node, so there is nothing to provision or attach: the controller only reports
-/// that it has no optional capabilities and validates capabilities. Everything else stays Unimplemented
-/// (the generated base class answers that).
+/// Provisions persistent model volumes. A volume owns no storage: CreateVolume resolves the StorageClass's
+/// model reference to its manifest digest once and returns a volume whose context pins that digest, so every
+/// pod of the claim mounts the same bytes even after the tag moves. The node pulls and caches the model at
+/// publish time, which is why DeleteVolume has nothing to free. No attach step (the CSIDriver says
+/// attachRequired: false), so only CREATE_DELETE_VOLUME is advertised.
 /// </summary>
-internal sealed class ControllerService : Controller.ControllerBase
+internal sealed class ControllerService(
+    RegistryClient registry,
+    ProvisionedVolumes provisioned,
+    IHostApplicationLifetime lifetime,
+    ILogger<ControllerService> logger) : Controller.ControllerBase
 {
-    public override Task<ControllerGetCapabilitiesResponse> ControllerGetCapabilities(ControllerGetCapabilitiesRequest request, ServerCallContext context) =>
-        Task.FromResult(new ControllerGetCapabilitiesResponse());
+    // Keys of the provisioner secret (csi.storage.k8s.io/provisioner-secret-name), as the node reads its publish secret.
+    private const string UsernameSecret = "username";
+    private const string PasswordSecret = "password";
+
+    public override Task<ControllerGetCapabilitiesResponse> ControllerGetCapabilities(ControllerGetCapabilitiesRequest request, ServerCallContext context)
+    {
+        var response = new ControllerGetCapabilitiesResponse();
+        response.Capabilities.Add(new ControllerServiceCapability
+        {
+            Rpc = new ControllerServiceCapability.Types.RPC { Type = ControllerServiceCapability.Types.RPC.Types.Type.CreateDeleteVolume },
+        });
+        return Task.FromResult(response);
+    }
+
+    public override async Task<CreateVolumeResponse> CreateVolume(CreateVolumeRequest request, ServerCallContext context)
+    {
+        const string method = nameof(CreateVolume);
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            throw CsiRequestValidation.Invalid($"{method}: name is required");
+        }
+        RequireReadOnlyCapabilities(request.VolumeCapabilities, method);
+        if (request.VolumeContentSource is not null)
+        {
+            throw CsiRequestValidation.Invalid($"{method}: volume_content_source is not supported: a model volume is filled from its registry, not from a snapshot or another volume");
+        }
+        var requested = CsiRequestValidation.RequireModelReference(request.Parameters, method, "StorageClass parameters");
+        var parameters = new Dictionary<string, string>(request.Parameters, StringComparer.Ordinal);
+
+        if (provisioned.Find(request.Name) is { } existing)
+        {
+            return new CreateVolumeResponse { Volume = SameOrConflict(existing, parameters, request, method) };
+        }
+
+        var resolved = await ResolveAsync(requested, request.Secrets, method, context.CancellationToken);
+        var modelBytes = resolved.TotalLayerBytes;
+        var capacity = CapacityFor(modelBytes, request.CapacityRange, requested, method);
+        var pinned = resolved.Reference.WithDigest(resolved.ManifestDigest);
+        var pinnedText = $"{pinned.Registry}/{pinned.Repository}@{resolved.ManifestDigest}";
+
+        var volume = new Volume
+        {
+            VolumeId = ProvisionedVolumes.VolumeIdFor(request.Name),
+            CapacityBytes = capacity,
+        };
+        // The class's own parameters travel on (subPath, for one) except the reference keys, which now pin.
+        foreach (var (key, value) in request.Parameters)
+        {
+            if (key is not VolumeContextKeys.ModelRef and not VolumeContextKeys.ModelReference)
+            {
+                volume.VolumeContext[key] = value;
+            }
+        }
+        volume.VolumeContext[VolumeContextKeys.ModelRef] = pinnedText;
+        volume.VolumeContext[VolumeContextKeys.RequestedReference] = requested;
+        volume.VolumeContext[VolumeContextKeys.ModelSize] = modelBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var kept = provisioned.Add(new ProvisionedVolume(request.Name, parameters, volume));
+        if (!ReferenceEquals(kept.Volume, volume))
+        {
+            // A concurrent request of the same name won; answer as a retry of it would be answered.
+            return new CreateVolumeResponse { Volume = SameOrConflict(kept, parameters, request, method) };
+        }
+        Log.VolumeProvisioned(logger, volume.VolumeId, request.Name, requested, pinnedText, modelBytes);
+        return new CreateVolumeResponse { Volume = volume };
+    }
+
+    public override Task<DeleteVolumeResponse> DeleteVolume(DeleteVolumeRequest request, ServerCallContext context)
+    {
+        const string method = nameof(DeleteVolume);
+        CsiRequestValidation.RequireVolumeId(request.VolumeId, method);
+        // Nothing to free here: the bytes live in each node's cache, shared by digest with every other
+        // volume of the same model, and the cache evicts them once no published volume uses them.
+        provisioned.RemoveVolumeId(request.VolumeId);
+        Log.VolumeDeleted(logger, request.VolumeId);
+        return Task.FromResult(new DeleteVolumeResponse());
+    }
 
     public override Task<ValidateVolumeCapabilitiesResponse> ValidateVolumeCapabilities(ValidateVolumeCapabilitiesRequest request, ServerCallContext context)
     {
@@ -20,6 +105,11 @@ internal sealed class ControllerService : Controller.ControllerBase
         if (request.VolumeCapabilities.Count == 0)
         {
             throw CsiRequestValidation.Invalid($"{method}: volume_capabilities is required");
+        }
+        // Volumes are stateless: one whose context names a model is ours (static PVs included).
+        if (!HasModelReference(request.VolumeContext) && !provisioned.ContainsVolumeId(request.VolumeId))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"{method}: volume {request.VolumeId} is unknown: its volume_context names no model ('{VolumeContextKeys.ModelRef}')"));
         }
         var problem = request.VolumeCapabilities.Select(CsiRequestValidation.ReadOnlyMountProblem).FirstOrDefault(p => p is not null);
         if (problem is not null)
@@ -32,4 +122,77 @@ internal sealed class ControllerService : Controller.ControllerBase
         confirmed.Parameters.Add(request.Parameters);
         return Task.FromResult(new ValidateVolumeCapabilitiesResponse { Confirmed = confirmed });
     }
+
+    private static bool HasModelReference(MapField<string, string> context) =>
+        !string.IsNullOrWhiteSpace(context.GetValueOrDefault(VolumeContextKeys.ModelRef))
+        || !string.IsNullOrWhiteSpace(context.GetValueOrDefault(VolumeContextKeys.ModelReference));
+
+    private static void RequireReadOnlyCapabilities(RepeatedField<VolumeCapability> capabilities, string method)
+    {
+        if (capabilities.Count == 0)
+        {
+            throw CsiRequestValidation.Invalid($"{method}: volume_capabilities is required");
+        }
+        foreach (var capability in capabilities)
+        {
+            CsiRequestValidation.RequireReadOnlyMountCapability(capability, method);
+        }
+    }
+
+    /// <summary>
+    /// The model's size, raised to what the claim asks: Kubernetes refuses to bind a claim to a volume
+    /// smaller than its request, and a read-only model never grows, so the claim's figure is harmless.
+    /// </summary>
+    private static long CapacityFor(long modelBytes, CapacityRange? range, string reference, string method)
+    {
+        var required = range?.RequiredBytes ?? 0;
+        var limit = range?.LimitBytes ?? 0;
+        var capacity = Math.Max(modelBytes, required);
+        if (limit > 0 && capacity > limit)
+        {
+            throw new RpcException(new Status(
+                StatusCode.OutOfRange,
+                $"{method}: model '{reference}' is {modelBytes} bytes, more than the claim's limit of {limit} bytes"));
+        }
+        return capacity;
+    }
+
+    private static Volume SameOrConflict(ProvisionedVolume existing, IReadOnlyDictionary<string, string> parameters, CreateVolumeRequest request, string method)
+    {
+        if (!existing.HasSameParameters(parameters))
+        {
+            throw new RpcException(new Status(
+                StatusCode.AlreadyExists,
+                $"{method}: volume {request.Name} already exists for model '{existing.Volume.VolumeContext[VolumeContextKeys.RequestedReference]}' with other parameters"));
+        }
+        var limit = request.CapacityRange?.LimitBytes ?? 0;
+        if (request.CapacityRange?.RequiredBytes > existing.Volume.CapacityBytes || (limit > 0 && existing.Volume.CapacityBytes > limit))
+        {
+            throw new RpcException(new Status(
+                StatusCode.AlreadyExists,
+                $"{method}: volume {request.Name} already exists with capacity {existing.Volume.CapacityBytes} bytes, outside the requested range"));
+        }
+        return existing.Volume;
+    }
+
+    private async Task<ResolvedModel> ResolveAsync(string requested, MapField<string, string> secrets, string method, CancellationToken callCancellation)
+    {
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(callCancellation, lifetime.ApplicationStopping);
+        try
+        {
+            var reference = OciReference.Parse(requested);
+            var repository = registry.Repository(reference, CredentialFrom(secrets));
+            return await ModelResolver.ResolveAsync(repository, cancellation.Token);
+        }
+        catch (Exception ex) when (RegistryFailure.TryClassify(ex, out var kind))
+        {
+            throw RegistryFailure.ToRpcException(kind.Value, method, requested, ex);
+        }
+    }
+
+    /// <summary>The provisioner secret's username and password; the values never reach a log line.</summary>
+    private static RegistryCredential? CredentialFrom(MapField<string, string> secrets) =>
+        secrets.TryGetValue(UsernameSecret, out var user) && secrets.TryGetValue(PasswordSecret, out var password)
+            ? RegistryCredential.Basic(user, password, "provisioner secret")
+            : null;
 }

@@ -73,7 +73,7 @@ internal static class CsiRequestValidation
             : $"access mode {capability.AccessMode.Mode} is not supported: model volumes are read-only (use ReadOnlyMany or a reader-only mode)";
     }
 
-    public static string RequireModelReference(MapField<string, string> volumeContext, string method)
+    public static string RequireModelReference(MapField<string, string> volumeContext, string method, string where = "volume_context")
     {
         var reference = volumeContext.GetValueOrDefault(VolumeContextKeys.ModelRef);
         if (string.IsNullOrWhiteSpace(reference))
@@ -82,7 +82,7 @@ internal static class CsiRequestValidation
         }
         if (string.IsNullOrWhiteSpace(reference))
         {
-            throw Invalid($"{method}: volume_context has no model reference; set '{VolumeContextKeys.ModelRef}' (or '{VolumeContextKeys.ModelReference}') to e.g. registry.example.com/models/llama:1.0");
+            throw Invalid($"{method}: {where} has no model reference; set '{VolumeContextKeys.ModelRef}' (or '{VolumeContextKeys.ModelReference}') to e.g. registry.example.com/models/llama:1.0");
         }
         return reference.Trim();
     }

@@ -25,9 +25,16 @@ internal sealed class IdentityService(IOptions<DriverOptions> options, ILogger<I
         return Task.FromResult(response);
     }
 
-    /// <summary>Ready only when the root directory really takes a write: a read-only or full disk would fail every pull.</summary>
+    /// <summary>
+    /// Ready only when the root directory really takes a write: a read-only or full disk would fail every pull.
+    /// A controller-only process never writes there (it runs as non-root without one), so it is ready when it answers.
+    /// </summary>
     public override async Task<ProbeResponse> Probe(ProbeRequest request, ServerCallContext context)
     {
+        if (!_options.ServesNode)
+        {
+            return new ProbeResponse { Ready = true };
+        }
         var probeFile = Path.Combine(_options.RootDir, $".probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
         bool ready;
         try

@@ -16,6 +16,10 @@ internal sealed record RpcCall(string Method, string? VolumeId, string? TargetPa
             NodeStageVolumeRequest r => new(method, r.VolumeId, r.StagingTargetPath),
             NodeUnstageVolumeRequest r => new(method, r.VolumeId, r.StagingTargetPath),
             NodeExpandVolumeRequest r => new(method, r.VolumeId, r.VolumePath),
+            // CreateVolume has no id yet; its name is what the provisioner retries with.
+            CreateVolumeRequest r => new(method, r.Name, null),
+            DeleteVolumeRequest r => new(method, r.VolumeId, null),
+            ValidateVolumeCapabilitiesRequest r => new(method, r.VolumeId, null),
             _ => new(method, null, null),
         };
     }

@@ -7,6 +7,10 @@ internal static class VolumeContextKeys
     public const string ModelReference = "model.csi.modelpack.org/reference";
     public const string SubPath = "subPath";
 
+    // Written by CreateVolume next to the pinned modelRef: what the StorageClass asked for, and the model's size.
+    public const string RequestedReference = "model.csi.modelpack.org/requested-reference";
+    public const string ModelSize = "model.csi.modelpack.org/size-bytes";
+
     // Set by kubelet when the CSIDriver object has podInfoOnMount: true.
     public const string PodName = "csi.storage.k8s.io/pod.name";
     public const string PodNamespace = "csi.storage.k8s.io/pod.namespace";

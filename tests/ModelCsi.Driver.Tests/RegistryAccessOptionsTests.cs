@@ -113,4 +113,20 @@ public sealed class RegistryAccessOptionsTests : IDisposable
         Assert.Equal(["CSI secrets", "node docker config"], resolver.Sources.Select(s => s.Name));
         Assert.Equal(DockerConfigFileCredentialSource.DefaultPaths, provider.GetRequiredService<IOptions<CredentialOptions>>().Value.EffectiveDockerConfigPaths);
     }
+
+    [Fact]
+    public void A_publish_requests_secrets_and_pod_info_make_the_credential_context()
+    {
+        var request = new Csi.V1.NodePublishVolumeRequest();
+        request.Secrets.Add(".dockerconfigjson", "{}");
+        request.VolumeContext.Add("csi.storage.k8s.io/pod.namespace", "ml");
+        request.VolumeContext.Add("csi.storage.k8s.io/pod.name", "server-0");
+        request.VolumeContext.Add("csi.storage.k8s.io/pod.uid", "uid-1");
+        request.VolumeContext.Add("csi.storage.k8s.io/serviceAccount.name", "puller");
+
+        var context = CredentialContext.FromVolume(request.Secrets, request.VolumeContext);
+
+        Assert.Equal(("ml", "server-0", "uid-1", "puller"), (context.PodNamespace, context.PodName, context.PodUid, context.ServiceAccountName));
+        Assert.Equal("{}", context.Secrets[".dockerconfigjson"]);
+    }
 }

@@ -12,7 +12,10 @@ public interface IPullObserver
     /// <summary>Bytes downloaded so far for this pull (monotonic); call as often as convenient, observers throttle.</summary>
     void Progress(long bytesDone);
 
-    /// <summary>The model is ready; <paramref name="fromCache"/> when nothing had to be downloaded.</summary>
+    /// <summary>
+    /// The model is ready; <paramref name="fromCache"/> when nothing had to be downloaded. A cache hit calls
+    /// only this (no <see cref="Started"/>), so observers must not rely on having been started.
+    /// </summary>
     void Completed(TimeSpan duration, long bytesDownloaded, bool fromCache);
 
     void Failed(string reason);

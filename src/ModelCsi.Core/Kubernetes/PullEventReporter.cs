@@ -26,16 +26,18 @@ public sealed class PullEventReporter : IPullObserver
     private readonly string? _reportingInstance;
     private readonly Lock _lock = new();
     private Task _pending = Task.CompletedTask;
-    private string _reference = "";
+    private string _reference;
     private long _total;
     private DateTimeOffset _lastProgressAt;
     private int _lastPercent;
     private bool _finished;
     private bool _apiFailureLogged;
 
-    public PullEventReporter(IKubernetesApi api, string @namespace, string podName, string? podUid, PullEventOptions options,
+    /// <param name="reference">The model reference as the volume names it, for messages before (or without) <see cref="Started"/>.</param>
+    public PullEventReporter(IKubernetesApi api, string @namespace, string podName, string? podUid, string reference, PullEventOptions options,
         TimeProvider time, ILogger logger, string? reportingInstance = null)
     {
+        _reference = reference;
         _api = api;
         _namespace = @namespace;
         _podName = podName;
@@ -101,7 +103,7 @@ public sealed class PullEventReporter : IPullObserver
         lock (_lock)
         {
             _finished = true;
-            Post(KubernetesEvent.Warning, FailedReason, $"Failed to pull model {(_reference.Length > 0 ? _reference : "(unresolved)")}: {reason}");
+            Post(KubernetesEvent.Warning, FailedReason, $"Failed to pull model {_reference}: {reason}");
         }
     }
 

@@ -14,11 +14,13 @@ public sealed class PullEventReporterFactory(Func<IKubernetesApi> api, IOptions<
 {
     private readonly Lazy<IKubernetesApi> _api = new(api);
 
-    public IPullObserver? ForPod(CredentialContext context)
+    /// <param name="context">The publish request's context; its pod receives the Events.</param>
+    /// <param name="reference">The model reference of the volume.</param>
+    public IPullObserver? ForPod(CredentialContext context, string reference)
     {
         ArgumentNullException.ThrowIfNull(context);
         return options.Value.Enabled && context.HasPod
-            ? new PullEventReporter(_api.Value, context.PodNamespace!, context.PodName!, context.PodUid, options.Value, time, logger, reportingInstance)
+            ? new PullEventReporter(_api.Value, context.PodNamespace!, context.PodName!, context.PodUid, reference, options.Value, time, logger, reportingInstance)
             : null;
     }
 }

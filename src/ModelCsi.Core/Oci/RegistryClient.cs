@@ -43,6 +43,12 @@ public sealed class RegistryClient : IDisposable
         foreach (var (host, settings) in Options.Hosts)
         {
             _tlsByAuthority[host] = settings.Tls;
+            if (host.Equals(OciReference.DockerHub, StringComparison.OrdinalIgnoreCase))
+            {
+                // Docker Hub's API is on another host than its name.
+                _tlsByAuthority["registry-1.docker.io"] = settings.Tls;
+            }
+
             if (settings.SkipTlsVerify)
             {
                 Log.TlsVerificationDisabled(Logger, host);

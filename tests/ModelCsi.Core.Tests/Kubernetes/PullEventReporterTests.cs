@@ -24,7 +24,7 @@ public sealed class PullEventReporterTests
     };
 
     private PullEventReporter Reporter() =>
-        new(_api, "ml", "server-0", "uid-7", _options, _clock, _logs.For<PullEventReporter>(), reportingInstance: "node-a");
+        new(_api, "ml", "server-0", "uid-7", Reference, _options, _clock, _logs.For<PullEventReporter>(), reportingInstance: "node-a");
 
     private IReadOnlyList<string> Reasons => [.. _api.Events.Select(e => e.Reason)];
 
@@ -88,19 +88,20 @@ public sealed class PullEventReporterTests
 
         var failed = Assert.Single(_api.Events);
         Assert.Equal(PullEventReporter.FailedReason, failed.Reason);
-        Assert.Contains("manifest not found", failed.Message, StringComparison.Ordinal);
+        Assert.Equal($"Failed to pull model {Reference}: manifest not found", failed.Message);
     }
 
     [Fact]
-    public async Task A_model_already_in_the_cache_says_so()
+    public async Task A_cache_hit_posts_only_a_pulled_event_that_says_cached()
     {
         var reporter = Reporter();
 
-        reporter.Started(Reference, Digest, 0);
         reporter.Completed(TimeSpan.Zero, 0, fromCache: true);
         await reporter.FlushAsync();
 
-        Assert.Contains("already cached", _api.Events[^1].Message, StringComparison.Ordinal);
+        var pulled = Assert.Single(_api.Events);
+        Assert.Equal(PullEventReporter.PulledReason, pulled.Reason);
+        Assert.Equal($"Model {Reference} is already cached on the node", pulled.Message);
     }
 
     [Fact]
@@ -135,10 +136,10 @@ public sealed class PullEventReporterTests
         var disabled = new PullEventReporterFactory(Api, Options.Create(new PullEventOptions()), _clock, _logs.For<PullEventReporter>());
         var enabled = new PullEventReporterFactory(Api, Options.Create(_options), _clock, _logs.For<PullEventReporter>());
 
-        Assert.Null(disabled.ForPod(pod));
-        Assert.Null(enabled.ForPod(CredentialContext.None));
+        Assert.Null(disabled.ForPod(pod, Reference));
+        Assert.Null(enabled.ForPod(CredentialContext.None, Reference));
         Assert.Equal(0, created);
-        Assert.IsType<PullEventReporter>(enabled.ForPod(pod));
+        Assert.IsType<PullEventReporter>(enabled.ForPod(pod, Reference));
         Assert.Equal(1, created);
     }
 }

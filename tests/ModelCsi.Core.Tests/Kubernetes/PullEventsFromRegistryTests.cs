@@ -16,7 +16,7 @@ public sealed class PullEventsFromRegistryTests(BasicAuthRegistryFixture fixture
 
     public void Dispose() => _temp.Dispose();
 
-    private PullEventReporter Reporter() => new(_api, "ml", "server-0", "uid", new PullEventOptions
+    private PullEventReporter Reporter() => new(_api, "ml", "server-0", "uid", "(set by Started)", new PullEventOptions
     {
         Enabled = true,
         ProgressInterval = TimeSpan.Zero, // every report, so the test sees progress from a small model

@@ -38,6 +38,9 @@ builder.Services.AddSingleton(sp => new RegistryClient(
     sp.GetRequiredService<IOptions<RegistryOptions>>().Value.ToClientOptions(),
     sp.GetRequiredService<ILogger<RegistryClient>>(),
     sp.GetRequiredService<TimeProvider>()));
+// Registry credentials (CSI secrets, pod imagePullSecrets, node docker config) and pod pull Events.
+builder.Services.AddRegistryAccess(builder.Configuration);
+
 builder.Services.AddOptions<ModelCacheOptions>()
     .Bind(builder.Configuration.GetSection("cache"))
     .PostConfigure<IOptions<DriverOptions>>((cache, driver) => cache.RootDirectory = driver.Value.RootDir);

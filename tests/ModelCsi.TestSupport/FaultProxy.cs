@@ -21,6 +21,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly Lock _lock = new();
     private PendingCut? _cut;
     private PendingFailures? _failures;
+    private PendingFailures? _badAuthorizations;
     private int _cutsDone;
 
     private FaultProxy(string upstream)
@@ -75,6 +76,18 @@ public sealed class FaultProxy : IAsyncDisposable
         lock (_lock)
         {
             _failures = new PendingFailures(pathContains, count, status);
+        }
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> requests whose path contains <paramref name="pathContains"/> and that carry
+    /// an Authorization header reach the registry with <c>Bearer invalid</c> instead, as if their token had been revoked.
+    /// </summary>
+    public void InvalidateNextAuthorizations(string pathContains, int count)
+    {
+        lock (_lock)
+        {
+            _badAuthorizations = new PendingFailures(pathContains, count, 401);
         }
     }
 
@@ -165,6 +178,7 @@ public sealed class FaultProxy : IAsyncDisposable
             string? range = null;
             var hasAuthorization = false;
             long contentLength = 0;
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var line in lines.Skip(1))
             {
                 var colon = line.IndexOf(':', StringComparison.Ordinal);
@@ -175,6 +189,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
                 var name = line[..colon].Trim();
                 var value = line[(colon + 1)..].Trim();
+                headers[name] = value;
                 if (name.Equals("Range", StringComparison.OrdinalIgnoreCase))
                 {
                     range = value;
@@ -189,11 +204,18 @@ public sealed class FaultProxy : IAsyncDisposable
                 }
             }
 
-            var request = new ProxiedRequest(requestLine[0], requestLine.Length > 1 ? requestLine[1] : "", range, hasAuthorization);
+            var request = new ProxiedRequest(requestLine[0], requestLine.Length > 1 ? requestLine[1] : "", range, hasAuthorization) { Headers = headers };
             int? failWith = null;
+            var invalidateAuthorization = false;
             lock (_lock)
             {
                 _requests.Add(request);
+                if (hasAuthorization && _badAuthorizations is { Count: > 0 } bad && request.Path.Contains(bad.PathContains, StringComparison.Ordinal))
+                {
+                    _badAuthorizations = bad with { Count = bad.Count - 1 };
+                    invalidateAuthorization = true;
+                }
+
                 if (_failures is { Count: > 0 } failures && request.Path.Contains(failures.PathContains, StringComparison.Ordinal))
                 {
                     _failures = failures with { Count = failures.Count - 1 };
@@ -211,9 +233,11 @@ public sealed class FaultProxy : IAsyncDisposable
             Stream to = upstream;
             if (failWith is null)
             {
-                if (StripRangeHeaders && range is not null)
+                if ((StripRangeHeaders && range is not null) || invalidateAuthorization)
                 {
-                    var kept = lines.Where(line => !line.StartsWith("Range:", StringComparison.OrdinalIgnoreCase));
+                    var kept = lines
+                        .Where(line => !(StripRangeHeaders && line.StartsWith("Range:", StringComparison.OrdinalIgnoreCase)))
+                        .Select(line => invalidateAuthorization && line.StartsWith("Authorization:", StringComparison.OrdinalIgnoreCase) ? "Authorization: Bearer invalid" : line);
                     await to.WriteAsync(Encoding.ASCII.GetBytes(string.Join("\r\n", kept) + "\r\n\r\n"), cancellationToken);
                 }
                 else

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace ModelCsi.TestSupport;
@@ -28,6 +29,11 @@ public sealed class RegistryProcess : IAsyncDisposable
 
     /// <summary><c>127.0.0.1:PORT</c>, the registry part of a reference.</summary>
     public string Host => $"127.0.0.1:{Port}";
+
+    /// <summary>True when the registry serves HTTPS (see <see cref="RegistryProcessOptions.Tls"/>).</summary>
+    public bool UsesTls { get; private init; }
+
+    private TestCertificates? _probeClientCertificate;
 
     public string LogPath => _directory.Combine("registry.log");
 
@@ -93,6 +99,26 @@ public sealed class RegistryProcess : IAsyncDisposable
                     """);
             }
 
+            if (options.Tls is { } tls)
+            {
+                var tlsLines = new StringBuilder($"""
+                      tls:
+                        certificate: {tls.ServerCertificatePath}
+                        key: {tls.ServerKeyPath}
+
+                    """);
+                if (options.RequireClientCertificate)
+                {
+                    tlsLines.Append($"""
+                            clientcas:
+                              - {tls.CaPath}
+
+                        """);
+                }
+
+                config.Replace("  secret: modelcsi-test-secret\n", "  secret: modelcsi-test-secret\n" + tlsLines);
+            }
+
             var configPath = directory.Combine("config.yml");
             await File.WriteAllTextAsync(configPath, config.ToString(), cancellationToken);
             var log = new StreamWriter(directory.Combine("registry.log"), append: false) { AutoFlush = true };
@@ -103,7 +129,7 @@ public sealed class RegistryProcess : IAsyncDisposable
                 UseShellExecute = false,
             };
             var process = new Process { StartInfo = start };
-            var registry = new RegistryProcess(directory, process, log, port);
+            var registry = new RegistryProcess(directory, process, log, port) { UsesTls = options.Tls is not null, _probeClientCertificate = options.RequireClientCertificate ? options.Tls : null };
             process.OutputDataReceived += (_, e) => registry.AppendLog(e.Data);
             process.ErrorDataReceived += (_, e) => registry.AppendLog(e.Data);
             process.Start();
@@ -182,7 +208,14 @@ public sealed class RegistryProcess : IAsyncDisposable
 
     private async Task WaitUntilServingAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        // Only "is it listening" matters here, so the test certificates need not be trusted.
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = static (_, _, _, _) => true };
+        if (_probeClientCertificate is { } certificates)
+        {
+            handler.ClientCertificates.Add(X509Certificate2.CreateFromPemFile(certificates.ClientCertificatePath, certificates.ClientKeyPath));
+        }
+
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
@@ -193,7 +226,7 @@ public sealed class RegistryProcess : IAsyncDisposable
 
             try
             {
-                using var response = await http.GetAsync(new Uri($"http://{Host}/v2/"), cancellationToken);
+                using var response = await http.GetAsync(new Uri($"{(UsesTls ? "https" : "http")}://{Host}/v2/"), cancellationToken);
                 return; // 200 or 401: it is serving.
             }
             catch (HttpRequestException) when (DateTime.UtcNow < deadline)

@@ -10,6 +10,12 @@ public sealed record ModelRequest(string Reference, IReadOnlyDictionary<string, 
     {
     }
 
+    /// <summary>Who asks (secrets and pod), for credential lookup; null means the <see cref="Secrets"/> alone.</summary>
+    public Oci.Credentials.CredentialContext? Credentials { get; init; }
+
+    /// <summary>Told how the pull goes (pod Events); null for none.</summary>
+    public IPullObserver? Observer { get; init; }
+
     // Secrets must never reach a log line, so the generated record printer (which would list them) is replaced.
     public override string ToString() => Reference;
 }

@@ -37,4 +37,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 142, Level = LogLevel.Information, Message = "Pushed manifest {Repository}:{Tag} as {Digest}")]
     public static partial void ManifestPushed(ILogger logger, string repository, string tag, string digest);
+
+    [LoggerMessage(EventId = 150, Level = LogLevel.Information, Message = "Registry {Registry}: pulls try mirror {Mirror} first (repository path {Path}, origin credentials sent: {SendsCredentials})")]
+    public static partial void MirrorConfigured(ILogger logger, string registry, Uri mirror, string path, bool sendsCredentials);
+
+    [LoggerMessage(EventId = 151, Level = LogLevel.Warning, Message = "TLS certificate verification is disabled for {Host}: anyone on the path can serve or read its content")]
+    public static partial void TlsVerificationDisabled(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 152, Level = LogLevel.Information, Message = "{What}: {Endpoint} failed ({Reason}); trying {Next}")]
+    public static partial void EndpointFailed(ILogger logger, string what, string endpoint, string reason, string next);
+
+    [LoggerMessage(EventId = 153, Level = LogLevel.Warning, Message = "Registry endpoint observer failed: {Reason}")]
+    public static partial void ObserverFailed(ILogger logger, string reason);
 }

@@ -31,6 +31,12 @@ public sealed class RegistryClientOptions
 
     public string UserAgent { get; set; } = "modelcsi/0.1";
 
+    /// <summary>HTTP(S) proxy for every registry request (<c>http://proxy:3128</c>); null: none (environment proxies are not used).</summary>
+    public string? HttpProxy { get; set; }
+
+    /// <summary>Hosts reached without the proxy: exact names, <c>.suffix</c> / <c>*.suffix</c> domains, IP addresses.</summary>
+    public IList<string> NoProxy { get; } = [];
+
     public RegistryHostOptions ForHost(string registry) =>
         Hosts.TryGetValue(registry, out var host) ? host : new RegistryHostOptions();
 }

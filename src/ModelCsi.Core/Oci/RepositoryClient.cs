@@ -26,19 +26,48 @@ public sealed class RepositoryClient
     private AuthChallenge? _challenge;
     private readonly Dictionary<string, string> _scopeFromChallenge = [];
 
+    // Where requests go: the origin, or one mirror (then _mirror is set and the path may carry a prefix).
+    private readonly string _repositoryPath;
+    private readonly RegistryMirror? _mirror;
+    private readonly int _maxRetries;
+    private readonly IReadOnlyList<RepositoryClient> _mirrors;
+
     internal RepositoryClient(RegistryClient registry, OciReference reference, RegistryCredential? credential)
     {
         _registry = registry;
         Reference = reference;
         _credential = credential;
         _baseUri = registry.BaseUri(reference);
-        _pullScope = $"repository:{reference.Repository}:pull";
-        _pushScope = $"repository:{reference.Repository}:pull,push";
+        _repositoryPath = reference.Repository;
+        _maxRetries = registry.Options.MaxRetries;
+        _pullScope = $"repository:{_repositoryPath}:pull";
+        _pushScope = $"repository:{_repositoryPath}:pull,push";
+        _mirrors = [.. registry.Options.ForHost(reference.Registry).Mirrors.Select(mirror => new RepositoryClient(registry, reference, credential, mirror))];
+    }
+
+    private RepositoryClient(RegistryClient registry, OciReference reference, RegistryCredential? originCredential, RegistryMirror mirror)
+    {
+        _registry = registry;
+        Reference = reference;
+        _mirror = mirror;
+        _credential = mirror.SendOriginCredentials ? originCredential : null;
+        _baseUri = mirror.BaseUri();
+        _repositoryPath = mirror.RepositoryPath(reference.Repository);
+        // A failing mirror is skipped at once: the origin is the retry.
+        _maxRetries = 0;
+        _pullScope = $"repository:{_repositoryPath}:pull";
+        _pushScope = _pullScope;
+        _mirrors = [];
     }
 
     public OciReference Reference { get; }
 
     private string Name => $"{Reference.Registry}/{Reference.Repository}";
+
+    private string EndpointDescription => _mirror is null ? $"registry {Reference.Registry}" : $"mirror {Endpoint}";
+
+    /// <summary>The endpoint this client talks to, <c>host[:port]</c>.</summary>
+    private string Endpoint => _baseUri.Authority;
 
     private ILogger Logger => _registry.Logger;
 
@@ -61,6 +90,14 @@ public sealed class RepositoryClient
             throw new ArgumentException($"'{tagOrDigest}' is neither a tag nor a sha256 digest", nameof(tagOrDigest));
         }
 
+        var what = $"manifest {Name}{(byDigest ? "@" : ":")}{tagOrDigest}";
+        var mirrors = byDigest ? _mirrors : [.. _mirrors.Where(m => m._mirror!.ResolveTags)];
+        return await ThroughEndpointsAsync(mirrors, RegistryRequestKind.Manifest, what,
+            endpoint => endpoint.GetManifestFromEndpointAsync(tagOrDigest, byDigest, cancellationToken), cancellationToken);
+    }
+
+    private async Task<ManifestResponse> GetManifestFromEndpointAsync(string tagOrDigest, bool byDigest, CancellationToken cancellationToken)
+    {
         var what = $"manifest {Name}{(byDigest ? "@" : ":")}{tagOrDigest}";
         var plan = new RequestPlan(HttpMethod.Get, ManifestUri(tagOrDigest), _pullScope, what)
         {
@@ -193,11 +230,11 @@ public sealed class RepositoryClient
 
         var what = $"upload of blob {blob.Digest} to {Name}";
         Uri location;
-        using (var started = await SendAsync(new RequestPlan(HttpMethod.Post, new Uri(_baseUri, $"v2/{Reference.Repository}/blobs/uploads/"), _pushScope, what), cancellationToken))
+        using (var started = await SendAsync(new RequestPlan(HttpMethod.Post, new Uri(_baseUri, $"v2/{_repositoryPath}/blobs/uploads/"), _pushScope, what), cancellationToken))
         {
             await EnsureSuccessAsync(started, what, cancellationToken);
             location = started.Headers.Location is { } header
-                ? new Uri(new Uri(_baseUri, $"v2/{Reference.Repository}/blobs/uploads/"), header)
+                ? new Uri(new Uri(_baseUri, $"v2/{_repositoryPath}/blobs/uploads/"), header)
                 : throw new RegistryException($"{what}: the registry answered {(int)started.StatusCode} without a Location header", started.StatusCode);
         }
 
@@ -261,12 +298,52 @@ public sealed class RepositoryClient
         return digest;
     }
 
-    private Uri ManifestUri(string tagOrDigest) => new(_baseUri, $"v2/{Reference.Repository}/manifests/{tagOrDigest}");
+    private Uri ManifestUri(string tagOrDigest) => new(_baseUri, $"v2/{_repositoryPath}/manifests/{tagOrDigest}");
 
-    private Uri BlobUri(string digest) => new(_baseUri, $"v2/{Reference.Repository}/blobs/{digest}");
+    private Uri BlobUri(string digest) => new(_baseUri, $"v2/{_repositoryPath}/blobs/{digest}");
 
-    /// <summary>One GET for a blob's bytes from <paramref name="offset"/>, positioned exactly there.</summary>
-    private async Task<Stream> OpenBlobBodyAsync(OciDescriptor blob, long offset, CancellationToken cancellationToken)
+    /// <summary>One GET for a blob's bytes from <paramref name="offset"/>, from the first endpoint that has it.</summary>
+    private Task<Stream> OpenBlobBodyAsync(OciDescriptor blob, long offset, CancellationToken cancellationToken) =>
+        ThroughEndpointsAsync(_mirrors, RegistryRequestKind.Blob, $"blob {blob.Digest} of {Name}",
+            endpoint => endpoint.OpenBlobBodyFromEndpointAsync(blob, offset, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Runs a pull request against each mirror in order, then the origin; a mirror that fails for any
+    /// reason (unreachable, 404, 5xx, refused) is skipped, as containerd does. The origin's failure is final.
+    /// </summary>
+    private async Task<T> ThroughEndpointsAsync<T>(IReadOnlyList<RepositoryClient> mirrors, RegistryRequestKind kind, string what,
+        Func<RepositoryClient, Task<T>> request, CancellationToken cancellationToken)
+    {
+        foreach (var (mirror, i) in mirrors.Select((m, i) => (m, i)))
+        {
+            try
+            {
+                var result = await request(mirror);
+                _registry.Observe(new RegistryEndpointRequest(Reference.Registry, mirror.Endpoint, true, kind, true));
+                return result;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RegistryException or HttpRequestException or IOException or OperationCanceledException)
+            {
+                var next = i + 1 < mirrors.Count ? mirrors[i + 1].Endpoint : $"the origin {Endpoint}";
+                Log.EndpointFailed(Logger, what, mirror.Endpoint, e.Message, next);
+                _registry.Observe(new RegistryEndpointRequest(Reference.Registry, mirror.Endpoint, true, kind, false, e.Message));
+            }
+        }
+
+        try
+        {
+            var result = await request(this);
+            _registry.Observe(new RegistryEndpointRequest(Reference.Registry, Endpoint, false, kind, true));
+            return result;
+        }
+        catch (Exception e) when (e is RegistryException or HttpRequestException or IOException)
+        {
+            _registry.Observe(new RegistryEndpointRequest(Reference.Registry, Endpoint, false, kind, false, e.Message));
+            throw;
+        }
+    }
+
+    private async Task<Stream> OpenBlobBodyFromEndpointAsync(OciDescriptor blob, long offset, CancellationToken cancellationToken)
     {
         var what = $"blob {blob.Digest} of {Name}";
         var plan = new RequestPlan(HttpMethod.Get, BlobUri(blob.Digest), _pullScope, what)
@@ -361,9 +438,9 @@ public sealed class RepositoryClient
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or OperationCanceledException)
             {
                 var reason = e is OperationCanceledException ? "no response in time" : e.Message;
-                if (attempt >= Options.MaxRetries || !plan.Replayable)
+                if (attempt >= _maxRetries || !plan.Replayable)
                 {
-                    throw new RegistryUnavailableException($"{plan.What}: registry {Reference.Registry} is unreachable ({reason})", innerException: e);
+                    throw new RegistryUnavailableException($"{plan.What}: {EndpointDescription} is unreachable ({reason})", innerException: e);
                 }
 
                 var delay = _registry.Backoff(attempt);
@@ -394,7 +471,7 @@ public sealed class RepositoryClient
             }
 
             var status = (int)response.StatusCode;
-            if ((status >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests) && attempt < Options.MaxRetries && plan.Replayable)
+            if ((status >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests) && attempt < _maxRetries && plan.Replayable)
             {
                 var delay = _registry.Backoff(attempt);
                 if (response.Headers.RetryAfter?.Delta is { } retryAfter && retryAfter > delay)
@@ -420,6 +497,14 @@ public sealed class RepositoryClient
         {
             using var request = new HttpRequestMessage(plan.Method, uri);
             plan.Configure?.Invoke(request);
+            if (_mirror is not null)
+            {
+                foreach (var (name, value) in _mirror.Headers)
+                {
+                    request.Headers.TryAddWithoutValidation(name, value);
+                }
+            }
+
             if (plan.Content is not null)
             {
                 var content = plan.Content(sendAttempt);
@@ -502,7 +587,7 @@ public sealed class RepositoryClient
         if (challenge is null)
         {
             var errors = await ReadErrorsAsync(response, cancellationToken);
-            throw new RegistryAuthException($"{plan.What}: registry {Reference.Registry} refused {who} (HTTP 401 without a Basic or Bearer challenge{FormatErrors(errors)})",
+            throw new RegistryAuthException($"{plan.What}: {EndpointDescription} refused {who} (HTTP 401 without a Basic or Bearer challenge{FormatErrors(errors)})",
                 response.StatusCode, errors);
         }
 
@@ -512,7 +597,7 @@ public sealed class RepositoryClient
             if (_credential is not { HasUsernamePassword: true })
             {
                 throw new RegistryAuthException(
-                    $"{plan.What}: registry {Reference.Registry} requires a username and password for {Reference.Repository} and {(_credential is null ? "none were given" : $"only {who} was given")}",
+                    $"{plan.What}: {EndpointDescription} requires a username and password for {Reference.Repository} and {(_credential is null ? "none were given" : $"only {who} was given")}",
                     response.StatusCode);
             }
 
@@ -526,7 +611,7 @@ public sealed class RepositoryClient
 
         if (string.IsNullOrEmpty(challenge["realm"]))
         {
-            throw new RegistryAuthException($"{plan.What}: registry {Reference.Registry} sent a Bearer challenge without a realm", response.StatusCode);
+            throw new RegistryAuthException($"{plan.What}: {EndpointDescription} sent a Bearer challenge without a realm", response.StatusCode);
         }
 
         var scope = challenge["scope"] ?? plan.Scope;
@@ -556,10 +641,10 @@ public sealed class RepositoryClient
         throw response.StatusCode switch
         {
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden =>
-                new RegistryAuthException($"{what}: registry {Reference.Registry} refused {_credential?.Describe() ?? "anonymous access"} to {Reference.Repository} (HTTP {status}{FormatErrors(errors)})",
+                new RegistryAuthException($"{what}: {EndpointDescription} refused {_credential?.Describe() ?? "anonymous access"} to {Reference.Repository} (HTTP {status}{FormatErrors(errors)})",
                     response.StatusCode, errors),
             _ when status >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests =>
-                new RegistryUnavailableException($"{message} (after {Options.MaxRetries} retries)", response.StatusCode, errors),
+                new RegistryUnavailableException($"{message} (after {_maxRetries} retries)", response.StatusCode, errors),
             _ => new RegistryException(message, response.StatusCode, errors),
         };
     }

@@ -117,4 +117,23 @@ public sealed class TokenAuthTests(TokenAuthRegistryFixture fixture) : IClassFix
 
         Assert.Contains("anonymous", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_cached_token_the_registry_rejects_is_replaced_once_and_the_request_succeeds()
+    {
+        var (name, blob) = await PushModelAsync();
+        await using var proxy = FaultProxy.Start(fixture.Registry.Host);
+        using var client = new RegistryClient(OciTestContent.QuickRetries());
+        var repository = client.Repository(OciReference.Parse($"{proxy.Host}/{name}"), Right);
+        await repository.GetManifestAsync("v1");
+        var before = fixture.Tokens.Requests;
+
+        // The registry answers 401 with its real challenge, as it does for a revoked or early-expired token.
+        proxy.InvalidateNextAuthorizations("/blobs/", 1);
+        await repository.FetchBlobAsync(blob, Stream.Null);
+        await repository.FetchBlobAsync(blob, Stream.Null);
+
+        Assert.Equal(1, fixture.Tokens.Requests - before);
+        Assert.Equal(3, proxy.CountRequests("GET", "/blobs/"));
+    }
 }

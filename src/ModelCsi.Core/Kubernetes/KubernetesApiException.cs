@@ -1,0 +1,10 @@
+namespace ModelCsi.Core.Kubernetes;
+
+/// <summary>A Kubernetes API call failed for another reason than the object not existing.</summary>
+public sealed class KubernetesApiException : Exception
+{
+    public KubernetesApiException(string message, int? statusCode = null, Exception? innerException = null)
+        : base(message, innerException) => StatusCode = statusCode;
+
+    public int? StatusCode { get; }
+}

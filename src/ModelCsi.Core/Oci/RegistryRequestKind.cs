@@ -1,0 +1,7 @@
+namespace ModelCsi.Core.Oci;
+
+public enum RegistryRequestKind
+{
+    Manifest,
+    Blob,
+}

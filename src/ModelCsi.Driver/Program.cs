@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using System.Net;
 using Microsoft.Extensions.Options;
 using ModelCsi.Core.Cache;
 using ModelCsi.Core.ModelPack;
@@ -8,6 +9,7 @@ using ModelCsi.Core.State;
 using ModelCsi.Driver;
 using ModelCsi.Driver.Grpc;
 using ModelCsi.Driver.Options;
+using Prometheus;
 using RegistryOptions = ModelCsi.Driver.Options.RegistryOptions;
 
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
@@ -42,7 +44,20 @@ builder.Services.AddOptions<ModelCacheOptions>()
     .Bind(builder.Configuration.GetSection("cache"))
     .PostConfigure<IOptions<DriverOptions>>((cache, driver) => cache.RootDirectory = driver.Value.RootDir);
 builder.Services.AddSingleton<LayerUnpacker>();
-builder.Services.AddSingleton<ModelCache>();
+builder.Services.AddSingleton(new CacheMetrics(Metrics.DefaultRegistry));
+builder.Services.AddSingleton(new CsiMetrics(Metrics.DefaultRegistry));
+builder.Services.AddSingleton(sp =>
+{
+    // Opening the cache reconciles it with the disk. Models of volumes published before a restart are marked
+    // in use before anything can evict them.
+    var cache = ActivatorUtilities.CreateInstance<ModelCache>(sp);
+    foreach (var volume in sp.GetRequiredService<PublishedVolumeStore>().All)
+    {
+        cache.MarkInUse(volume.ManifestDigest, volume.VolumeId);
+    }
+    return cache;
+});
+builder.Services.AddHostedService<CacheCollectionService>();
 builder.Services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelCache>());
 
 builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ExceptionMappingInterceptor>());
@@ -51,6 +66,10 @@ builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<DriverOpt
     var socketPath = CsiEndpoint.SocketPath(driver.Value.Endpoint);
     CsiEndpoint.PrepareSocketPath(socketPath);
     kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2);
+    if (!string.IsNullOrEmpty(driver.Value.MetricsAddress) && MetricsEndpoint.TryParse(driver.Value.MetricsAddress, out var metrics))
+    {
+        kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
+    }
 });
 
 try
@@ -66,15 +85,32 @@ try
     {
         app.MapGrpcService<ControllerService>();
     }
+    if (!string.IsNullOrEmpty(options.MetricsAddress))
+    {
+        // Metrics are meant for Prometheus over TCP; the unix socket speaks HTTP/2 only and is left to gRPC.
+        app.MapMetrics("/metrics");
+        app.MapGet("/healthz", (ModelCache cache) => CacheHealth.IsUsable(cache.Layout) ? Results.Text("ok") : Results.Text("cache directory not writable", statusCode: 503));
+    }
 
     app.Lifetime.ApplicationStarted.Register(() =>
     {
         // Loading the records at start means a restarted driver knows what it mounted before the first RPC.
         // Re-marking their models keeps eviction away from volumes published before a restart.
-        var models = app.Services.GetRequiredService<IModelStore>();
-        foreach (var volume in app.Services.GetRequiredService<PublishedVolumeStore>().All)
+        var volumes = app.Services.GetRequiredService<PublishedVolumeStore>();
+        var mounter = app.Services.GetRequiredService<IMounter>();
+        foreach (var volume in volumes.All)
         {
-            models.MarkInUse(volume.ManifestDigest, volume.VolumeId);
+            // Kept, not removed: kubelet still owns the volume and will unpublish it (which cleans up), and until
+            // then its model stays protected from eviction, the safe side when in doubt.
+            if (mounter.FindMount(volume.TargetPath) is null)
+            {
+                Log.PublishedButNotMounted(app.Logger, volume.VolumeId, volume.TargetPath);
+            }
+        }
+        app.Services.GetRequiredService<CsiMetrics>().PublishedVolumes.Set(volumes.All.Count);
+        if (!string.IsNullOrEmpty(options.MetricsAddress))
+        {
+            Log.MetricsListening(app.Logger, options.MetricsAddress);
         }
         Log.Listening(app.Logger, options.DriverName, DriverVersion.Current, options.Mode, CsiEndpoint.SocketPath(options.Endpoint), options.NodeId);
     });

@@ -11,8 +11,8 @@ public sealed partial class ModelCache
     /// <summary>
     /// Brings the cache within its limits with room for <paramref name="neededBytes"/> more: deletes content no
     /// model references, then evicts unused models, least recently used first. Models in use, being pulled or
-    /// needed by a pull in progress are never touched. Evicts nothing when evicting every candidate would
-    /// still not make room.
+    /// needed by a pull in progress are never touched. When room is asked for and evicting every candidate
+    /// would still not make it, evicts nothing.
     /// </summary>
     public EvictionResult CollectGarbage(long neededBytes = 0, bool dryRun = false)
     {
@@ -132,8 +132,9 @@ public sealed partial class ModelCache
             }
         }
 
-        // Evicting models that cannot make enough room anyway would only lose them.
-        if (AvailableAfter(before, projectedAfterEviction) < needed)
+        // Evicting models that cannot make room for a pull anyway would only lose them. A collection with
+        // nothing to make room for still gets as close to the limits as the unused models allow.
+        if (needed > 0 && AvailableAfter(before, projectedAfterEviction) < needed)
         {
             evicted.Clear();
             freedByEviction.Clear();

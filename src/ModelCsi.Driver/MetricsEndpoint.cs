@@ -6,6 +6,7 @@ namespace ModelCsi.Driver;
 /// <summary>Parses <c>--metrics-address</c>: <c>:9090</c> (every address), <c>127.0.0.1:9090</c>, <c>[::1]:9090</c>.</summary>
 internal static class MetricsEndpoint
 {
+    /// <param name="endpoint">The address to listen on; its address is <see cref="IPAddress.Any"/> for "every address".</param>
     public static bool TryParse(string address, out IPEndPoint endpoint)
     {
         endpoint = null!;
@@ -19,7 +20,7 @@ internal static class MetricsEndpoint
         IPAddress? ip;
         if (host.Length == 0)
         {
-            ip = IPAddress.IPv6Any;
+            ip = IPAddress.Any;
         }
         else if (host == "localhost")
         {

@@ -68,7 +68,15 @@ builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<DriverOpt
     kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2);
     if (!string.IsNullOrEmpty(driver.Value.MetricsAddress) && MetricsEndpoint.TryParse(driver.Value.MetricsAddress, out var metrics))
     {
-        kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
+        // ListenAnyIP binds IPv6 and IPv4 where it can and falls back to IPv4 on nodes without IPv6.
+        if (metrics.Address.Equals(IPAddress.Any))
+        {
+            kestrel.ListenAnyIP(metrics.Port, listen => listen.Protocols = HttpProtocols.Http1);
+        }
+        else
+        {
+            kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
+        }
     }
 });
 

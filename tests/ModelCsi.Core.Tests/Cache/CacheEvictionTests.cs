@@ -121,6 +121,39 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_model_handed_out_for_a_volume_is_in_use_at_once_and_survives_a_collection_until_released()
+    {
+        var a = await PushAsync(61);
+        using var cache = NewCache();
+        var handle = await cache.EnsureModelAsync(new ModelRequest(a.Reference) { VolumeId = "vol-1" }).WaitAsync(Patience);
+        Assert.Equal(1, cache.UserCount(handle.ManifestDigest));
+
+        using var limited = NewCache(maxSize: 1);
+        limited.MarkInUse(handle.ManifestDigest, "vol-1");
+        Assert.Empty(limited.CollectGarbage().Evicted);
+        Assert.True(Directory.Exists(handle.ModelPath));
+
+        limited.MarkUnused(handle.ManifestDigest, "vol-1");
+        Assert.Equal([handle.ManifestDigest], limited.CollectGarbage().Evicted.Select(m => m.ManifestDigest));
+        Assert.False(Directory.Exists(handle.ModelPath));
+    }
+
+    [Fact]
+    public async Task A_pull_that_cannot_fit_even_after_eviction_evicts_nothing()
+    {
+        var small = await PushAsync(71, weightBytes: 50_000);
+        var big = await PushAsync(72, weightBytes: 400_000);
+        using var cache = NewCache(maxSize: 300_000);
+        await cache.EnsureModelAsync(new ModelRequest(small.Reference)).WaitAsync(Patience);
+
+        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest(big.Reference)).WaitAsync(Patience));
+
+        Assert.Equal(ModelFetchFailureKind.InsufficientStorage, error.FailureKind);
+        Assert.Equal([small.Packed.ManifestDigest], cache.ListModels().Select(m => m.ManifestDigest));
+        AssertSameFiles(small.Files, cache.Layout.Model(small.Packed.ManifestDigest));
+    }
+
+    [Fact]
     public async Task A_dry_run_reports_what_would_go_and_deletes_nothing()
     {
         var a = await PushAsync(21);

@@ -145,6 +145,41 @@ public sealed class CacheLifecycleTests(RegistryFixture registry) : IClassFixtur
         Assert.Equal(3, after["modelcsi_csi_requests_total{method=\"NodeUnpublishVolume\",code=\"OK\"}"]);
     }
 
+    [Fact]
+    public async Task A_driver_restarted_with_a_smaller_limit_evicts_the_unused_model_on_its_collection_timer()
+    {
+        using var sources = new TempDirectory("modelcsi-gc");
+        var files = new Dictionary<string, byte[]> { ["model.safetensors"] = OciTestContent.RandomBytes(200_000, 90) };
+        var repository = OciTestContent.UniqueRepository("gc");
+        var packed = await TestModels.PushAsync(registry.Registry.Host, repository, "v1", TestModels.WriteDirectory(sources.Path, files));
+        var scratch = new ScratchDirectory();
+        var request = PublishRequest(scratch, "csi-gc", $"{registry.Registry.Host}/{repository}:v1");
+        var first = await DriverProcess.StartAsync(scratch);
+        var node = new Node.NodeClient(first.Channel);
+        await node.NodePublishVolumeAsync(request, Deadline);
+        await node.NodeUnpublishVolumeAsync(new NodeUnpublishVolumeRequest { VolumeId = request.VolumeId, TargetPath = request.TargetPath }, Deadline);
+        first.SendSigterm();
+        Assert.True(await first.WaitForExitAsync());
+        var modelDir = Path.Combine(first.RootDir, "cache", "models", packed.ManifestDigest[7..]);
+        Assert.True(Directory.Exists(modelDir));
+
+        var config = scratch.Combine("config.yaml");
+        await File.WriteAllTextAsync(config, """
+            cache:
+              maxSize: 1Ki
+              gcInterval: "00:00:01"
+            """);
+        await using var second = await DriverProcess.StartAsync(scratch, "--config", config);
+        await WaitUntilAsync(() => !Directory.Exists(modelDir), "the collection timer evicts the model");
+
+        using var http = new HttpClient { BaseAddress = new Uri(second.MetricsUrl!), Timeout = Patience };
+        var metrics = ParseMetrics(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+        Assert.Equal(1, metrics["modelcsi_evictions_total"]);
+        Assert.True(metrics["modelcsi_evicted_bytes_total"] >= files["model.safetensors"].Length);
+        Assert.Equal(0, metrics["modelcsi_cache_models"]);
+        Assert.Contains("Evicted", second.Output, StringComparison.Ordinal);
+    }
+
     /// <summary>Prometheus text format: "name{labels} value" per sample line.</summary>
     private static Dictionary<string, double> ParseMetrics(string text) =>
         text.Split('\n')

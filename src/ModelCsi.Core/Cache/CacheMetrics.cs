@@ -21,7 +21,7 @@ public sealed class CacheMetrics
             Buckets = Histogram.ExponentialBuckets(0.1, 2.5, 12),
         });
         Evictions = factory.CreateCounter("modelcsi_evictions_total", "Models evicted from the cache.");
-        EvictedBytes = factory.CreateCounter("modelcsi_evicted_bytes_total", "Bytes freed on disk by evictions.");
+        EvictedBytes = factory.CreateCounter("modelcsi_evicted_bytes_total", "Bytes freed on disk by evictions and by collecting blobs and layers no model references.");
     }
 
     /// <summary>Instruments on a registry of their own, for callers that do not export them.</summary>

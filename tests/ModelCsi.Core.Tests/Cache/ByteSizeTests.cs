@@ -35,7 +35,7 @@ public sealed class ByteSizeTests
         Assert.Equal(["200Gi", "1536Mi", "1000"], new[] { ByteSize.Parse("200Gi"), ByteSize.Parse("1.5Gi"), ByteSize.Parse("1000") }.Select(s => s.ToString()));
 
     [Fact]
-    public void Configuration_binding_reads_the_cache_section_sizes()
+    public void The_type_converter_that_configuration_binding_uses_reads_a_size()
     {
         var options = new ModelCacheOptions();
         var converter = System.ComponentModel.TypeDescriptor.GetConverter(typeof(ByteSize));

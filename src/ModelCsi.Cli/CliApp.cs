@@ -47,6 +47,7 @@ public static class CliApp
         root.Add(new PullCommand(console, globals));
         root.Add(new InspectCommand(console, globals));
         root.Add(new CsiCommand(console, globals));
+        root.Add(new CacheCommand(console, globals));
         return root;
     }
 }

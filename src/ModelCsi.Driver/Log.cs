@@ -48,4 +48,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "{DriverName} {Version} serving {Mode} on {SocketPath} as node {NodeId}")]
     public static partial void Listening(ILogger logger, string driverName, string version, Options.DriverMode mode, string socketPath, string nodeId);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Cache collection evicted {Models} models and freed {Bytes} bytes; cache holds {CacheBytes} bytes")]
+    public static partial void CacheCollected(ILogger logger, int models, long bytes, long cacheBytes);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Warning, Message = "Cache collection failed")]
+    public static partial void CacheCollectionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1032, Level = LogLevel.Warning, Message = "Volume {VolumeId} is recorded as published at {TargetPath} but nothing is mounted there; keeping the record (and its model) until kubelet unpublishes it")]
+    public static partial void PublishedButNotMounted(ILogger logger, string volumeId, string targetPath);
+
+    [LoggerMessage(EventId = 1033, Level = LogLevel.Information, Message = "Serving /metrics and /healthz on {Address}")]
+    public static partial void MetricsListening(ILogger logger, string address);
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using System.Net;
 using Microsoft.Extensions.Options;
 using ModelCsi.Core.Cache;
 using ModelCsi.Core.ModelPack;
@@ -8,6 +9,7 @@ using ModelCsi.Core.State;
 using ModelCsi.Driver;
 using ModelCsi.Driver.Grpc;
 using ModelCsi.Driver.Options;
+using Prometheus;
 using RegistryOptions = ModelCsi.Driver.Options.RegistryOptions;
 
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
@@ -45,7 +47,20 @@ builder.Services.AddOptions<ModelCacheOptions>()
     .Bind(builder.Configuration.GetSection("cache"))
     .PostConfigure<IOptions<DriverOptions>>((cache, driver) => cache.RootDirectory = driver.Value.RootDir);
 builder.Services.AddSingleton<LayerUnpacker>();
-builder.Services.AddSingleton<ModelCache>();
+builder.Services.AddSingleton(new CacheMetrics(Metrics.DefaultRegistry));
+builder.Services.AddSingleton(new CsiMetrics(Metrics.DefaultRegistry));
+builder.Services.AddSingleton(sp =>
+{
+    // Opening the cache reconciles it with the disk. Models of volumes published before a restart are marked
+    // in use before anything can evict them.
+    var cache = ActivatorUtilities.CreateInstance<ModelCache>(sp);
+    foreach (var volume in sp.GetRequiredService<PublishedVolumeStore>().All)
+    {
+        cache.MarkInUse(volume.ManifestDigest, volume.VolumeId);
+    }
+    return cache;
+});
+builder.Services.AddHostedService<CacheCollectionService>();
 builder.Services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelCache>());
 builder.Services.AddSingleton<ProvisionedVolumes>();
 
@@ -55,6 +70,18 @@ builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<DriverOpt
     var socketPath = CsiEndpoint.SocketPath(driver.Value.Endpoint);
     CsiEndpoint.PrepareSocketPath(socketPath);
     kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2);
+    if (!string.IsNullOrEmpty(driver.Value.MetricsAddress) && MetricsEndpoint.TryParse(driver.Value.MetricsAddress, out var metrics))
+    {
+        // ListenAnyIP binds IPv6 and IPv4 where it can and falls back to IPv4 on nodes without IPv6.
+        if (metrics.Address.Equals(IPAddress.Any))
+        {
+            kestrel.ListenAnyIP(metrics.Port, listen => listen.Protocols = HttpProtocols.Http1);
+        }
+        else
+        {
+            kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
+        }
+    }
 });
 
 try
@@ -70,6 +97,12 @@ try
     {
         app.MapGrpcService<ControllerService>();
     }
+    if (!string.IsNullOrEmpty(options.MetricsAddress))
+    {
+        // Metrics are meant for Prometheus over TCP; the unix socket speaks HTTP/2 only and is left to gRPC.
+        app.MapMetrics("/metrics");
+        app.MapGet("/healthz", (ModelCache cache) => CacheHealth.IsUsable(cache.Layout) ? Results.Text("ok") : Results.Text("cache directory not writable", statusCode: 503));
+    }
 
     app.Lifetime.ApplicationStarted.Register(() =>
     {
@@ -78,11 +111,22 @@ try
         // A controller-only process has no cache and no records (and, running as non-root, no root dir).
         if (options.ServesNode)
         {
-            var models = app.Services.GetRequiredService<IModelStore>();
-            foreach (var volume in app.Services.GetRequiredService<PublishedVolumeStore>().All)
+            var volumes = app.Services.GetRequiredService<PublishedVolumeStore>();
+            var mounter = app.Services.GetRequiredService<IMounter>();
+            foreach (var volume in volumes.All)
             {
-                models.MarkInUse(volume.ManifestDigest, volume.VolumeId);
+                // Kept, not removed: kubelet still owns the volume and will unpublish it (which cleans up), and until
+                // then its model stays protected from eviction, the safe side when in doubt.
+                if (mounter.FindMount(volume.TargetPath) is null)
+                {
+                    Log.PublishedButNotMounted(app.Logger, volume.VolumeId, volume.TargetPath);
+                }
             }
+            app.Services.GetRequiredService<CsiMetrics>().PublishedVolumes.Set(volumes.All.Count);
+        }
+        if (!string.IsNullOrEmpty(options.MetricsAddress))
+        {
+            Log.MetricsListening(app.Logger, options.MetricsAddress);
         }
         Log.Listening(app.Logger, options.DriverName, DriverVersion.Current, options.Mode, CsiEndpoint.SocketPath(options.Endpoint), options.NodeId);
     });

@@ -86,7 +86,7 @@ public sealed class ExceptionMappingTests
     public async Task The_interceptor_turns_a_thrown_model_fetch_failure_into_its_status()
     {
         using var lifetime = new TestLifetime();
-        var interceptor = new ExceptionMappingInterceptor(NullLogger<ExceptionMappingInterceptor>.Instance, lifetime, TimeProvider.System);
+        var interceptor = new ExceptionMappingInterceptor(NullLogger<ExceptionMappingInterceptor>.Instance, lifetime, TimeProvider.System, new CsiMetrics(Prometheus.Metrics.NewCustomRegistry()));
         var request = new NodePublishVolumeRequest { VolumeId = "vol-9", TargetPath = "/pods/x/mount" };
 
         var error = await Assert.ThrowsAsync<RpcException>(() => interceptor.UnaryServerHandler<NodePublishVolumeRequest, NodePublishVolumeResponse>(
@@ -102,7 +102,7 @@ public sealed class ExceptionMappingTests
     public async Task The_interceptor_reports_a_cancelled_call_past_its_deadline_as_DeadlineExceeded()
     {
         using var lifetime = new TestLifetime();
-        var interceptor = new ExceptionMappingInterceptor(NullLogger<ExceptionMappingInterceptor>.Instance, lifetime, TimeProvider.System);
+        var interceptor = new ExceptionMappingInterceptor(NullLogger<ExceptionMappingInterceptor>.Instance, lifetime, TimeProvider.System, new CsiMetrics(Prometheus.Metrics.NewCustomRegistry()));
         var context = new TestServerCallContext("/csi.v1.Node/NodePublishVolume", DateTime.UtcNow.AddSeconds(-1), CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => interceptor.UnaryServerHandler<NodePublishVolumeRequest, NodePublishVolumeResponse>(
@@ -117,7 +117,7 @@ public sealed class ExceptionMappingTests
     public async Task The_interceptor_passes_RpcExceptions_through_unchanged()
     {
         using var lifetime = new TestLifetime();
-        var interceptor = new ExceptionMappingInterceptor(NullLogger<ExceptionMappingInterceptor>.Instance, lifetime, TimeProvider.System);
+        var interceptor = new ExceptionMappingInterceptor(NullLogger<ExceptionMappingInterceptor>.Instance, lifetime, TimeProvider.System, new CsiMetrics(Prometheus.Metrics.NewCustomRegistry()));
 
         var error = await Assert.ThrowsAsync<RpcException>(() => interceptor.UnaryServerHandler<NodePublishVolumeRequest, NodePublishVolumeResponse>(
             new NodePublishVolumeRequest(),

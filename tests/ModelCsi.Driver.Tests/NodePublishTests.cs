@@ -58,6 +58,7 @@ public sealed class NodePublishTests : IDisposable
         new VolumeOperationLocks(),
         _lifetime,
         TimeProvider.System,
+        new CsiMetrics(Prometheus.Metrics.NewCustomRegistry()),
         NullLogger<NodeService>.Instance);
 
     private NodePublishVolumeRequest Publish(string reference = Reference, string volumeId = "vol-1", string? subPath = null, string? target = null)

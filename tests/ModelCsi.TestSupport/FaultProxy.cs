@@ -23,6 +23,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private PendingFailures? _failures;
     private PendingFailures? _badAuthorizations;
     private int _cutsDone;
+    private long _responseBytes;
 
     private FaultProxy(string upstream)
     {
@@ -90,6 +91,14 @@ public sealed class FaultProxy : IAsyncDisposable
             _badAuthorizations = new PendingFailures(pathContains, count, 401);
         }
     }
+
+    /// <summary>Most response bytes per second, per connection (0: unthrottled); slows pulls enough to kill a driver mid-way.</summary>
+    public long BytesPerSecond { get; set; }
+
+    /// <summary>Response bytes (headers included) sent to clients since the start or the last <see cref="ResetResponseBytes"/>.</summary>
+    public long ResponseBytes => Interlocked.Read(ref _responseBytes);
+
+    public void ResetResponseBytes() => Interlocked.Exchange(ref _responseBytes, 0);
 
     /// <summary>Drop Range headers before forwarding, like a server that ignores them (it answers 200 with the whole blob).</summary>
     public bool StripRangeHeaders { get; set; }
@@ -304,6 +313,12 @@ public sealed class FaultProxy : IAsyncDisposable
 
             Volatile.Write(ref connection.ResponseBytes, sent + n);
             await to.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+            Interlocked.Add(ref _responseBytes, n);
+            if (BytesPerSecond > 0)
+            {
+                // Pacing, not waiting for a condition: each chunk takes the time it would take on a slow link.
+                await Task.Delay(TimeSpan.FromSeconds(n / (double)BytesPerSecond), cancellationToken);
+            }
         }
     }
 

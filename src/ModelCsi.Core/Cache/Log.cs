@@ -24,4 +24,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Debug, Message = "Layer {Digest} ({MediaType}, {Size} bytes) cached")]
     public static partial void LayerCached(ILogger logger, string digest, string mediaType, long size);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Evicted {References} ({ManifestDigest}), last used {LastUsedAt:o}, {Size} bytes")]
+    public static partial void Evicted(ILogger logger, string references, string manifestDigest, DateTimeOffset lastUsedAt, long size);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Removed unreferenced cache content {Path} ({Bytes} bytes)")]
+    public static partial void RemovedUnreferenced(ILogger logger, string path, long bytes);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Could not delete {Path}: {Reason}")]
+    public static partial void DeleteFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Cache reconciliation {Fix}: {Path}")]
+    public static partial void Reconciled(ILogger logger, string fix, string path);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Cache at {Root} reconciled: {Fixes} fixes")]
+    public static partial void ReconcileDone(ILogger logger, string root, int fixes);
 }

@@ -12,7 +12,7 @@ namespace ModelCsi.Core.Cache;
 /// The node's content-addressed model cache: resolves a reference to a manifest digest, pulls each
 /// model once no matter how many volumes ask, and hands out a complete, verified directory.
 /// </summary>
-public sealed class ModelCache : IModelStore, IDisposable
+public sealed partial class ModelCache : IModelStore, IDisposable
 {
     private static readonly JsonSerializerOptions RecordJson = new() { WriteIndented = true };
 
@@ -28,10 +28,19 @@ public sealed class ModelCache : IModelStore, IDisposable
     private readonly SingleFlight<string, bool> _layerPulls;
     private readonly Lock _recordLock = new();
     private readonly Dictionary<string, HashSet<string>> _users = new(StringComparer.Ordinal);
+    private readonly CacheMetrics _metrics;
 
-    public ModelCache(IOptions<ModelCacheOptions> options, RegistryClient registry, LayerUnpacker unpacker, TimeProvider time, ILogger<ModelCache> logger)
+    // Held while a model is looked up and claimed, and while eviction picks, hides and collects: a hit that
+    // is about to be mounted and an eviction of the same model exclude each other.
+    private readonly Lock _gate = new();
+
+    // Manifests of pulls in progress: their blobs and layers are not yet referenced by any model but must survive a collection.
+    private readonly Dictionary<string, OciManifest> _activePulls = new(StringComparer.Ordinal);
+
+    public ModelCache(IOptions<ModelCacheOptions> options, RegistryClient registry, LayerUnpacker unpacker, TimeProvider time, ILogger<ModelCache> logger, CacheMetrics? metrics = null)
     {
         _options = options.Value;
+        _metrics = metrics ?? CacheMetrics.Unexported();
         _layout = new CacheLayout(_options.RootDirectory);
         _registry = registry;
         _unpacker = unpacker;
@@ -40,7 +49,12 @@ public sealed class ModelCache : IModelStore, IDisposable
         _modelPulls = new SingleFlight<string, ModelHandle>(_lifetime.Token);
         _layerPulls = new SingleFlight<string, bool>(_lifetime.Token);
         _layout.CreateDirectories();
-        RemoveLeftovers();
+        if (_options.ReconcileAtStart)
+        {
+            Reconcile();
+        }
+
+        UpdateGauges();
     }
 
     public CacheLayout Layout => _layout;
@@ -52,23 +66,41 @@ public sealed class ModelCache : IModelStore, IDisposable
     {
         var reference = ParseReference(request.Reference);
         var repository = _registry.Repository(reference, RegistryCredentialFromSecrets(request.Secrets));
+        var display = reference.ToString();
 
         // A digest reference needs no registry round trip when the model is already here.
-        if (reference.Digest is { } pinned && TryGetCached(reference.ToString(), pinned, out var cachedByDigest))
+        if (reference.Digest is { } pinned && TryClaim(display, pinned, request.VolumeId, out var cachedByDigest))
         {
+            _metrics.CacheHits.Inc();
             return cachedByDigest;
         }
 
         var model = await FetchStepAsync(reference, "resolve manifest", () => ModelResolver.ResolveAsync(repository, cancellationToken));
-        if (TryGetCached(reference.ToString(), model.ManifestDigest, out var cached))
+        if (TryClaim(display, model.ManifestDigest, request.VolumeId, out var cached))
         {
+            _metrics.CacheHits.Inc();
             return cached;
         }
 
-        return await _modelPulls.RunAsync(
-            model.ManifestDigest,
-            lifetime => PullAsync(repository, model, lifetime),
-            cancellationToken);
+        _metrics.CacheMisses.Inc();
+        // A collection may evict a just-pulled model before it is claimed (it is unused until then); pulling again is rare and correct.
+        for (var attempt = 1; ; attempt++)
+        {
+            var pulled = await _modelPulls.RunAsync(
+                model.ManifestDigest,
+                lifetime => PullAsync(repository, model, lifetime),
+                cancellationToken);
+            if (TryClaim(display, pulled.ManifestDigest, request.VolumeId, out var claimed, logHit: false))
+            {
+                return claimed;
+            }
+
+            if (attempt == 2)
+            {
+                throw new ModelPullException(ModelFetchFailureKind.InsufficientStorage, display, $"'{display}' was evicted right after it was pulled, twice; the cache is too small for the models in use")
+                { Step = "claim model" };
+            }
+        }
     }
 
     public void MarkInUse(string manifestDigest, string volumeId)
@@ -105,15 +137,34 @@ public sealed class ModelCache : IModelStore, IDisposable
     }
 
     /// <summary>Looks a model up without touching the network.</summary>
-    public bool TryGetCached(string reference, string manifestDigest, out ModelHandle handle)
+    public bool TryGetCached(string reference, string manifestDigest, out ModelHandle handle) =>
+        TryClaim(reference, manifestDigest, volumeId: null, out handle);
+
+    /// <summary>
+    /// Finds a complete model and, in the same step as far as eviction can tell, marks it used by the
+    /// volume, so nothing evicts it between the lookup and the mount.
+    /// </summary>
+    private bool TryClaim(string reference, string manifestDigest, string? volumeId, out ModelHandle handle, bool logHit = true)
     {
         var path = _layout.Model(manifestDigest);
-        if (Directory.Exists(path))
+        lock (_gate)
         {
-            Log.CacheHit(_logger, reference, manifestDigest);
-            TouchRecord(manifestDigest, reference);
-            handle = new ModelHandle(reference, manifestDigest, path);
-            return true;
+            if (Directory.Exists(path))
+            {
+                if (logHit)
+                {
+                    Log.CacheHit(_logger, reference, manifestDigest);
+                }
+
+                if (volumeId is not null)
+                {
+                    MarkInUse(manifestDigest, volumeId);
+                }
+
+                TouchRecord(manifestDigest, reference);
+                handle = new ModelHandle(reference, manifestDigest, path);
+                return true;
+            }
         }
 
         handle = null!;
@@ -161,11 +212,17 @@ public sealed class ModelCache : IModelStore, IDisposable
 
         var started = Stopwatch.GetTimestamp();
         var totals = new PullTotals();
+        _metrics.PullsStarted.Inc();
+        lock (_gate)
+        {
+            _activePulls[digest] = manifest;
+        }
+
         try
         {
             var total = manifest.Layers.Sum(l => l.Size);
             Log.PullStarted(_logger, display, digest, manifest.Layers.Count, total);
-            EnsureRoomFor(display, manifest);
+            EnsureRoomFor(display, digest, manifest);
 
             await FetchStepAsync(reference, "download layers", () => Parallel.ForEachAsync(
                 manifest.Layers,
@@ -175,7 +232,7 @@ public sealed class ModelCache : IModelStore, IDisposable
             await FetchStepAsync(reference, "download config", () => EnsureRawBlobAsync(repository, manifest.Config, totals, lifetime));
             SaveBlob(digest, model.ManifestBytes);
 
-            var path = Step(display, "assemble model", () => Assemble(digest, manifest));
+            // The record goes first: a model directory is never visible without one, so reconciliation never has to guess.
             WriteRecord(new CachedModelRecord
             {
                 ManifestDigest = digest,
@@ -185,39 +242,31 @@ public sealed class ModelCache : IModelStore, IDisposable
                 PulledAt = _time.GetUtcNow(),
                 LastUsedAt = _time.GetUtcNow(),
             });
+            var path = Step(display, "assemble model", () => Assemble(digest, manifest));
             Log.PullCompleted(_logger, display, digest, Stopwatch.GetElapsedTime(started).TotalSeconds, totals.Downloaded, totals.Resumed);
+            _metrics.PullsSucceeded.Inc();
             return new ModelHandle(display, digest, path);
         }
-        catch (ModelFetchException e)
+        catch (Exception e)
         {
-            Log.PullFailed(_logger, display, (e as ModelPullException)?.Step ?? "pull", e.Message);
+            _metrics.PullsFailed.WithLabels((e as ModelFetchException)?.FailureKind.ToString() ?? (e is OperationCanceledException ? "Canceled" : "Internal")).Inc();
+            if (e is ModelFetchException)
+            {
+                Log.PullFailed(_logger, display, (e as ModelPullException)?.Step ?? "pull", e.Message);
+            }
+
             throw;
         }
-    }
-
-    private void EnsureRoomFor(string reference, OciManifest manifest)
-    {
-        var needed = manifest.Layers
-            .Where(l => !IsLayerCached(l))
-            .Sum(l => l.Size - PartialLength(l.Digest));
-        if (needed <= 0)
+        finally
         {
-            return;
-        }
+            lock (_gate)
+            {
+                _activePulls.Remove(digest);
+            }
 
-        if (Syscall.statvfs(_layout.Root, out var fs) != 0)
-        {
-            return;
-        }
-
-        var free = (long)(fs.f_bavail * fs.f_frsize);
-        if (free - _options.ReservedFreeBytes < needed)
-        {
-            throw new ModelPullException(
-                ModelFetchFailureKind.InsufficientStorage,
-                reference,
-                $"not enough disk for '{reference}': needs {needed} bytes, {free} free on {_layout.Root} ({_options.ReservedFreeBytes} reserved)")
-            { Step = "check disk space" };
+            _metrics.BytesDownloaded.Inc(totals.Downloaded);
+            _metrics.PullDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            UpdateGauges();
         }
     }
 
@@ -428,17 +477,6 @@ public sealed class ModelCache : IModelStore, IDisposable
         catch (Exception e) when (e is IOException or JsonException)
         {
             return null;
-        }
-    }
-
-    /// <summary>Work directories of a process that died are never resumed: their content is derived
-    /// from blobs, which are. Partial blob files are kept for resuming.</summary>
-    private void RemoveLeftovers()
-    {
-        foreach (var dir in Directory.EnumerateDirectories(_layout.Temp))
-        {
-            Directory.Delete(dir, recursive: true);
-            Log.RemovedLeftover(_logger, dir);
         }
     }
 

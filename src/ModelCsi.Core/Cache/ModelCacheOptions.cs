@@ -1,6 +1,6 @@
 namespace ModelCsi.Core.Cache;
 
-/// <summary>Settings of the node-local model cache.</summary>
+/// <summary>Settings of the node-local model cache (the <c>cache:</c> section of the driver's configuration).</summary>
 public sealed class ModelCacheOptions
 {
     /// <summary>The driver's root directory; the cache lives in its <c>cache/</c> folder.</summary>
@@ -11,4 +11,19 @@ public sealed class ModelCacheOptions
 
     /// <summary>Free space kept back on the cache filesystem beyond what a pull needs, in bytes.</summary>
     public long ReservedFreeBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Most bytes the cache may hold (blobs and unpacked layers); zero means no limit but the disk.</summary>
+    public ByteSize MaxSize { get; set; } = ByteSize.Zero;
+
+    /// <summary>Share of the cache filesystem (0-100) that must stay free; models are evicted to keep it.</summary>
+    public double MinFreePercent { get; set; }
+
+    /// <summary>How often unused models are evicted to bring the cache back under its limits; zero turns the timer off.</summary>
+    public TimeSpan GcInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Partial downloads untouched for this long are deleted by the start-up reconciliation.</summary>
+    public TimeSpan PartialMaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Whether opening the cache repairs drift left by a crash. Off for read-only tools that must not disturb a running driver.</summary>
+    public bool ReconcileAtStart { get; set; } = true;
 }

@@ -16,6 +16,12 @@ public sealed record ModelRequest(string Reference, IReadOnlyDictionary<string, 
     /// <summary>Told how the pull goes (pod Events); null for none.</summary>
     public IPullObserver? Observer { get; init; }
 
+    /// <summary>
+    /// The volume that will mount the model, if any: the store marks the model in use by it as it hands
+    /// the model out, so an eviction cannot slip in between.
+    /// </summary>
+    public string? VolumeId { get; init; }
+
     // Secrets must never reach a log line, so the generated record printer (which would list them) is replaced.
     public override string ToString() => Reference;
 }

@@ -8,7 +8,8 @@ namespace ModelCsi.Driver.Grpc;
 internal sealed class ExceptionMappingInterceptor(
     ILogger<ExceptionMappingInterceptor> logger,
     IHostApplicationLifetime lifetime,
-    TimeProvider timeProvider) : Interceptor
+    TimeProvider timeProvider,
+    CsiMetrics metrics) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request,
@@ -18,14 +19,18 @@ internal sealed class ExceptionMappingInterceptor(
         var call = RpcCall.From(context.Method, request);
         using var scope = Log.RpcScope(logger, call.Method, call.VolumeId ?? "-", call.TargetPath ?? "-");
         Log.RpcStarted(logger, call.Method);
+        var started = timeProvider.GetTimestamp();
+        var code = StatusCode.Unknown;
         try
         {
             var response = await continuation(request, context);
+            code = StatusCode.OK;
             Log.RpcSucceeded(logger, call.Method);
             return response;
         }
         catch (RpcException ex)
         {
+            code = ex.StatusCode;
             Log.RpcFailed(logger, call.Method, ex.StatusCode, ex.Status.Detail, null);
             throw;
         }
@@ -36,8 +41,14 @@ internal sealed class ExceptionMappingInterceptor(
                 call,
                 deadlineExpired: context.Deadline <= timeProvider.GetUtcNow().UtcDateTime,
                 shuttingDown: lifetime.ApplicationStopping.IsCancellationRequested);
+            code = status.StatusCode;
             Log.RpcFailed(logger, call.Method, status.StatusCode, status.Detail, status.StatusCode == StatusCode.Internal ? ex : null);
             throw new RpcException(status);
+        }
+        finally
+        {
+            metrics.Requests.WithLabels(call.Method, code.ToString()).Inc();
+            metrics.RequestDuration.WithLabels(call.Method).Observe(timeProvider.GetElapsedTime(started).TotalSeconds);
         }
     }
 }

@@ -21,6 +21,7 @@ internal sealed class NodeService(
     VolumeOperationLocks locks,
     IHostApplicationLifetime lifetime,
     TimeProvider timeProvider,
+    CsiMetrics metrics,
     ILogger<NodeService> logger) : Node.NodeBase
 {
     // A retry after a crash can find more than one bind stacked at a target; this bounds the unmount loop.
@@ -72,7 +73,36 @@ internal sealed class NodeService(
             return new NodePublishVolumeResponse();
         }
 
-        var model = await modelStore.EnsureModelAsync(new ModelRequest(reference, new Dictionary<string, string>(request.Secrets)), cancellationToken);
+        // The store marks the model in use by this volume as it hands it out, so no eviction slips in before the mount.
+        var model = await modelStore.EnsureModelAsync(
+            new ModelRequest(reference, new Dictionary<string, string>(request.Secrets)) { VolumeId = volumeId },
+            cancellationToken);
+        try
+        {
+            await PublishModelAsync(model, volumeId, target, reference, subPath, pod, method, cancellationToken);
+        }
+        catch
+        {
+            // Unmarked only if no other record of this volume (another target) still uses the model.
+            if (!volumes.All.Any(v => v.VolumeId == volumeId && v.ManifestDigest == model.ManifestDigest))
+            {
+                modelStore.MarkUnused(model.ManifestDigest, volumeId);
+            }
+            throw;
+        }
+        return new NodePublishVolumeResponse();
+    }
+
+    private async Task PublishModelAsync(
+        ModelHandle model,
+        string volumeId,
+        string target,
+        string reference,
+        string? subPath,
+        PodInfo pod,
+        string method,
+        CancellationToken cancellationToken)
+    {
         var source = subPath is null ? model.ModelPath : SubPath.Resolve(model.ModelPath, subPath, method);
         Directory.CreateDirectory(target);
 
@@ -104,8 +134,8 @@ internal sealed class NodeService(
             throw;
         }
         modelStore.MarkInUse(model.ManifestDigest, volumeId);
+        metrics.PublishedVolumes.Set(volumes.All.Count);
         Log.Published(logger, reference, model.ManifestDigest, target);
-        return new NodePublishVolumeResponse();
     }
 
     public override async Task<NodeUnpublishVolumeResponse> NodeUnpublishVolume(NodeUnpublishVolumeRequest request, ServerCallContext context)
@@ -137,6 +167,7 @@ internal sealed class NodeService(
             volumes.Remove(volumeId, target);
             modelStore.MarkUnused(record.ManifestDigest, volumeId);
         }
+        metrics.PublishedVolumes.Set(volumes.All.Count);
         Log.Unpublished(logger, target);
         return new NodeUnpublishVolumeResponse();
     }

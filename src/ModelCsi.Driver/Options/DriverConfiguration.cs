@@ -13,6 +13,7 @@ internal static class DriverConfiguration
         ["--root-dir"] = nameof(DriverOptions.RootDir),
         ["--driver-name"] = nameof(DriverOptions.DriverName),
         ["--mode"] = nameof(DriverOptions.Mode),
+        ["--metrics-address"] = nameof(DriverOptions.MetricsAddress),
         ["--config"] = "config",
     };
 

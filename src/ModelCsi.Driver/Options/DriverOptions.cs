@@ -22,6 +22,12 @@ public sealed class DriverOptions
     /// <summary>How long a second operation on the same volume and target waits before it is answered Aborted.</summary>
     public TimeSpan OperationLockWait { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// host:port of the HTTP listener serving <c>/metrics</c> and <c>/healthz</c>; <c>:9090</c> listens on every
+    /// address. Empty turns the listener off.
+    /// </summary>
+    public string MetricsAddress { get; set; } = ":9090";
+
     public bool ServesNode => Mode is DriverMode.Node or DriverMode.All;
 
     public bool ServesController => Mode is DriverMode.Controller or DriverMode.All;

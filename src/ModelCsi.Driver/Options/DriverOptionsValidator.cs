@@ -34,6 +34,10 @@ internal sealed partial class DriverOptionsValidator : IValidateOptions<DriverOp
         {
             failures.Add($"root dir '{options.RootDir}' must be an absolute path");
         }
+        if (!string.IsNullOrEmpty(options.MetricsAddress) && !MetricsEndpoint.TryParse(options.MetricsAddress, out _))
+        {
+            failures.Add($"metrics address '{options.MetricsAddress}' is not host:port (e.g. :9090 or 127.0.0.1:9090)");
+        }
         if (options.OperationLockWait < TimeSpan.Zero)
         {
             failures.Add("operation lock wait must not be negative");

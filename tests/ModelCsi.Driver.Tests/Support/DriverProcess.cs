@@ -35,6 +35,9 @@ public sealed class DriverProcess : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
+    /// <summary>http://host:port of the metrics listener, when it has one.</summary>
+    public string? MetricsUrl { get; private set; }
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
@@ -75,7 +78,12 @@ public sealed class DriverProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(dll);
-        foreach (var arg in new[] { "--endpoint", "unix://" + socketPath, "--root-dir", scratch.Combine("root") }.Concat(extraArgs))
+        // Every driver gets a metrics port of its own: the default :9090 would collide between tests running at once.
+        var metricsArgs = extraArgs.Contains("--metrics-address")
+            ? []
+            : new[] { "--metrics-address", "127.0.0.1:" + ModelCsi.TestSupport.FreePort.Pick().ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var allArgs = new[] { "--endpoint", "unix://" + socketPath, "--root-dir", scratch.Combine("root") }.Concat(metricsArgs).Concat(extraArgs).ToList();
+        foreach (var arg in allArgs)
         {
             start.ArgumentList.Add(arg);
         }
@@ -83,6 +91,8 @@ public sealed class DriverProcess : IAsyncDisposable
         start.Environment.Remove("CSI_NODE_ID");
         var process = new Process { StartInfo = start };
         var driver = new DriverProcess(scratch, socketPath, process);
+        var metricsAt = allArgs.LastIndexOf("--metrics-address");
+        driver.MetricsUrl = metricsAt >= 0 && metricsAt + 1 < allArgs.Count ? "http://" + allArgs[metricsAt + 1] : null;
         process.OutputDataReceived += (_, e) => driver.Append(e.Data);
         process.ErrorDataReceived += (_, e) => driver.Append(e.Data);
         process.Start();

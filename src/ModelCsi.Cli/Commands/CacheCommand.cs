@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelCsi.Cli.Output;
+using ModelCsi.Core.Cache;
+using ModelCsi.Core.ModelPack;
+using ModelCsi.Core.Oci;
+using ModelCsi.Core.State;
+
+namespace ModelCsi.Cli.Commands;
+
+/// <summary>
+/// <c>modelcsi cache ls|gc</c>: the node cache read and collected straight from its root directory, for
+/// operators on the node. Which models are in use comes from the published-volume records, since the
+/// driver's memory is out of reach.
+/// </summary>
+public sealed class CacheCommand : Command
+{
+    private readonly CliConsole _console;
+    private readonly GlobalOptions _globals;
+
+    private readonly Option<string> _rootDir = new("--root-dir")
+    {
+        Description = "The driver's root directory",
+        DefaultValueFactory = _ => "/var/lib/model-csi",
+        Recursive = true,
+    };
+
+    private readonly Option<string?> _maxSize = new("--max-size") { Description = "Cache size limit, e.g. 200Gi (default: none)" };
+
+    private readonly Option<double> _minFreePercent = new("--min-free-percent") { Description = "Share of the filesystem to keep free (0-100)" };
+
+    private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Print what would be evicted without deleting anything" };
+
+    public CacheCommand(CliConsole console, GlobalOptions globals)
+        : base("cache", "Inspect and collect the node's model cache (works on the root directory, not through the driver).")
+    {
+        _console = console;
+        _globals = globals;
+        Add(_rootDir);
+
+        var ls = new Command("ls", "List cached models: reference, digest, size, last use and how many published volumes use each.");
+        ls.SetAction(ListAsync);
+        Add(ls);
+
+        var gc = new Command("gc", "Evict unused models, least recently used first, until the cache is within the limits; "
+            + "delete content no model references. Never evicts a model a published volume uses. Stop the driver first "
+            + "(or use --dry-run): it does not see the driver's pulls in progress.");
+        gc.Add(_maxSize);
+        gc.Add(_minFreePercent);
+        gc.Add(_dryRun);
+        gc.SetAction(CollectAsync);
+        Add(gc);
+    }
+
+    private async Task<int> ListAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var root = parseResult.GetValue(_rootDir)!;
+            using var cache = Open(root, new ModelCacheOptions { RootDirectory = root, ReconcileAtStart = false }, out var users);
+            var models = cache.ListModels().OrderByDescending(m => m.LastUsedAt).ToList();
+            await _console.Out.WriteLineAsync("REFERENCE\tDIGEST\tSIZE\tLAST USED\tIN USE");
+            foreach (var model in models)
+            {
+                var reference = model.References.Count > 0 ? model.References[^1] : "-";
+                await _console.Out.WriteLineAsync(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{reference}\t{model.ManifestDigest}\t{Output.ByteSize.Format(model.Size)}\t{model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ}\t{users.GetValueOrDefault(model.ManifestDigest)}"));
+            }
+
+            await _console.Out.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{models.Count} models, cache holds {Output.ByteSize.Format(cache.MeasureCacheBytes())}"));
+            return ExitCodes.Success;
+        }
+        catch (Exception e)
+        {
+            return ErrorReport.Write(e, "cache ls", _console, parseResult.GetValue(_globals.Verbose));
+        }
+    }
+
+    private async Task<int> CollectAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var root = parseResult.GetValue(_rootDir)!;
+            var maxSize = parseResult.GetValue(_maxSize) is { } text ? Core.Cache.ByteSize.Parse(text) : Core.Cache.ByteSize.Zero;
+            var dryRun = parseResult.GetValue(_dryRun);
+            var options = new ModelCacheOptions
+            {
+                RootDirectory = root,
+                MaxSize = maxSize,
+                MinFreePercent = parseResult.GetValue(_minFreePercent),
+                ReservedFreeBytes = 0,
+                ReconcileAtStart = false,
+            };
+            using var cache = Open(root, options, out _);
+            var result = cache.CollectGarbage(dryRun: dryRun);
+            var verb = dryRun ? "would evict" : "evicted";
+            foreach (var model in result.Evicted)
+            {
+                var reference = model.References.Count > 0 ? model.References[^1] : "-";
+                await _console.Out.WriteLineAsync(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{verb} {reference} {model.ManifestDigest} ({Output.ByteSize.Format(model.Size)}, last used {model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ})"));
+            }
+
+            await _console.Out.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{verb} {result.Evicted.Count} models; {(dryRun ? "would free" : "freed")} {Output.ByteSize.Format(result.FreedBytes)}; cache {(dryRun ? "would hold" : "holds")} {Output.ByteSize.Format(result.CacheBytesAfter)}"));
+            return ExitCodes.Success;
+        }
+        catch (Exception e)
+        {
+            return ErrorReport.Write(e, "cache gc", _console, parseResult.GetValue(_globals.Verbose));
+        }
+    }
+
+    /// <summary>Opens the cache and marks every model a published volume records as in use.</summary>
+    private static ModelCache Open(string root, ModelCacheOptions options, out Dictionary<string, int> users)
+    {
+        var volumesDir = Path.Combine(root, "state", "volumes");
+        users = new Dictionary<string, int>(StringComparer.Ordinal);
+        var cache = new ModelCache(
+            Microsoft.Extensions.Options.Options.Create(options),
+            new RegistryClient(),
+            new LayerUnpacker(),
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ModelCache>.Instance);
+        if (Directory.Exists(volumesDir))
+        {
+            var volumes = new PublishedVolumeStore(root, Microsoft.Extensions.Logging.Abstractions.NullLogger<PublishedVolumeStore>.Instance);
+            foreach (var volume in volumes.All)
+            {
+                cache.MarkInUse(volume.ManifestDigest, volume.VolumeId);
+                users[volume.ManifestDigest] = users.GetValueOrDefault(volume.ManifestDigest) + 1;
+            }
+        }
+
+        return cache;
+    }
+}

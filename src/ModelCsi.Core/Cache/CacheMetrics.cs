@@ -1,0 +1,51 @@
+using Prometheus;
+
+namespace ModelCsi.Core.Cache;
+
+/// <summary>The cache's Prometheus instruments. One instance per registry; tests pass their own registry.</summary>
+public sealed class CacheMetrics
+{
+    public CacheMetrics(CollectorRegistry registry)
+    {
+        var factory = Metrics.WithCustomRegistry(registry);
+        CacheBytes = factory.CreateGauge("modelcsi_cache_bytes", "Bytes the cache holds on disk: verified blobs, partial downloads and unpacked layers.");
+        CacheModels = factory.CreateGauge("modelcsi_cache_models", "Complete models in the cache.");
+        CacheHits = factory.CreateCounter("modelcsi_cache_hits_total", "Model requests answered from the cache.");
+        CacheMisses = factory.CreateCounter("modelcsi_cache_misses_total", "Model requests that needed a pull (or joined one in progress).");
+        PullsStarted = factory.CreateCounter("modelcsi_pulls_started_total", "Model pulls started.");
+        PullsSucceeded = factory.CreateCounter("modelcsi_pulls_succeeded_total", "Model pulls that completed.");
+        PullsFailed = factory.CreateCounter("modelcsi_pulls_failed_total", "Model pulls that failed, by reason.", new CounterConfiguration { LabelNames = ["reason"] });
+        BytesDownloaded = factory.CreateCounter("modelcsi_downloaded_bytes_total", "Blob bytes fetched from registries (resumed bytes already on disk not counted).");
+        PullDuration = factory.CreateHistogram("modelcsi_pull_duration_seconds", "Duration of model pulls, successful or not.", new HistogramConfiguration
+        {
+            Buckets = Histogram.ExponentialBuckets(0.1, 2.5, 12),
+        });
+        Evictions = factory.CreateCounter("modelcsi_evictions_total", "Models evicted from the cache.");
+        EvictedBytes = factory.CreateCounter("modelcsi_evicted_bytes_total", "Bytes freed on disk by evictions and by collecting blobs and layers no model references.");
+    }
+
+    /// <summary>Instruments on a registry of their own, for callers that do not export them.</summary>
+    public static CacheMetrics Unexported() => new(Metrics.NewCustomRegistry());
+
+    public Gauge CacheBytes { get; }
+
+    public Gauge CacheModels { get; }
+
+    public Counter CacheHits { get; }
+
+    public Counter CacheMisses { get; }
+
+    public Counter PullsStarted { get; }
+
+    public Counter PullsSucceeded { get; }
+
+    public Counter PullsFailed { get; }
+
+    public Counter BytesDownloaded { get; }
+
+    public Histogram PullDuration { get; }
+
+    public Counter Evictions { get; }
+
+    public Counter EvictedBytes { get; }
+}

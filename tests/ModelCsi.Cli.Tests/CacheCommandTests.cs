@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ModelCsi.Core.Cache;
+using ModelCsi.Core.ModelPack;
+using ModelCsi.Core.Oci;
+using ModelCsi.Core.State;
+using ModelCsi.TestSupport;
+using Xunit;
+
+namespace ModelCsi.Cli.Tests;
+
+/// <summary><c>modelcsi cache ls|gc</c> on a root directory filled by the real cache.</summary>
+public sealed class CacheCommandTests(RegistryFixture fixture) : IClassFixture<RegistryFixture>, IDisposable
+{
+    private readonly TempDirectory _temp = new("modelcsi-cli-cache");
+
+    public void Dispose() => _temp.Dispose();
+
+    private async Task<(string Reference, string Digest)> PushAsync(int seed)
+    {
+        var repository = OciTestContent.UniqueRepository("clicache");
+        var files = new Dictionary<string, byte[]> { ["model.safetensors"] = OciTestContent.RandomBytes(100_000, seed) };
+        var packed = await TestModels.PushAsync(fixture.Registry.Host, repository, "v1", TestModels.WriteDirectory(_temp.Path, files));
+        return ($"{fixture.Registry.Host}/{repository}:v1", packed.ManifestDigest);
+    }
+
+    [Fact]
+    public async Task Cache_ls_lists_models_with_use_counts_and_gc_evicts_only_the_unused_one()
+    {
+        var root = _temp.Combine("root");
+        var unused = await PushAsync(80);
+        var used = await PushAsync(81);
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
+        using (var client = new RegistryClient(OciTestContent.QuickRetries()))
+        using (var cache = new ModelCache(Options.Create(new ModelCacheOptions { RootDirectory = root, ReservedFreeBytes = 0 }), client, new LayerUnpacker(), time, NullLogger<ModelCache>.Instance))
+        {
+            await cache.EnsureModelAsync(new ModelRequest(unused.Reference));
+            time.Advance(TimeSpan.FromMinutes(1));
+            await cache.EnsureModelAsync(new ModelRequest(used.Reference));
+        }
+
+        var volumes = new PublishedVolumeStore(root, NullLogger<PublishedVolumeStore>.Instance);
+        await volumes.SaveAsync(new PublishedVolume
+        {
+            VolumeId = "vol-1",
+            TargetPath = "/pods/p/mount",
+            Reference = used.Reference,
+            ManifestDigest = used.Digest,
+            SourcePath = "/unused",
+            PublishedAt = DateTimeOffset.UtcNow,
+        });
+
+        var ls = await CliRun.RunAsync("cache", "ls", "--root-dir", root);
+        Assert.True(ls.ExitCode == 0, ls.ToString());
+        Assert.Contains(ls.Out.Split('\n'), l => l.Contains(used.Digest, StringComparison.Ordinal) && l.TrimEnd().EndsWith("\t1", StringComparison.Ordinal));
+        Assert.Contains(ls.Out.Split('\n'), l => l.Contains(unused.Digest, StringComparison.Ordinal) && l.TrimEnd().EndsWith("\t0", StringComparison.Ordinal));
+        Assert.Contains("2 models", ls.Out, StringComparison.Ordinal);
+
+        var dryRun = await CliRun.RunAsync("cache", "gc", "--root-dir", root, "--max-size", "1", "--dry-run");
+        Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
+        Assert.Contains($"would evict {unused.Reference} {unused.Digest}", dryRun.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(used.Digest, dryRun.Out, StringComparison.Ordinal);
+        Assert.Contains("2 models", (await CliRun.RunAsync("cache", "ls", "--root-dir", root)).Out, StringComparison.Ordinal);
+
+        var gc = await CliRun.RunAsync("cache", "gc", "--root-dir", root, "--max-size", "1");
+        Assert.True(gc.ExitCode == 0, gc.ToString());
+        Assert.Contains($"evicted {unused.Reference} {unused.Digest}", gc.Out, StringComparison.Ordinal);
+        var after = await CliRun.RunAsync("cache", "ls", "--root-dir", root);
+        Assert.Contains("1 models", after.Out, StringComparison.Ordinal);
+        Assert.Contains(used.Digest, after.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(unused.Digest, after.Out, StringComparison.Ordinal);
+    }
+}

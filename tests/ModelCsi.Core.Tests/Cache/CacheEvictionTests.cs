@@ -1,0 +1,263 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ModelCsi.Core.Cache;
+using ModelCsi.Core.ModelPack;
+using ModelCsi.Core.Oci;
+using ModelCsi.TestSupport;
+using Prometheus;
+using Xunit;
+
+namespace ModelCsi.Core.Tests.Cache;
+
+/// <summary>Eviction under a size limit, the disk budget check and start-up reconciliation, against the real registry.</summary>
+public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<RegistryFixture>, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly TempDirectory _temp = new("modelcsi-evict");
+    private readonly RegistryClient _client = new(OciTestContent.QuickRetries());
+    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly CollectorRegistry _metrics = Metrics.NewCustomRegistry();
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _temp.Dispose();
+    }
+
+    private string Root => _temp.Combine("root");
+
+    private ModelCache NewCache(long maxSize = 0, TimeSpan? partialMaxAge = null) =>
+        new(Options.Create(new ModelCacheOptions
+        {
+            RootDirectory = Root,
+            ReservedFreeBytes = 0,
+            MaxSize = new ByteSize(maxSize),
+            PartialMaxAge = partialMaxAge ?? TimeSpan.FromDays(7),
+        }),
+            _client, new LayerUnpacker(), _time, NullLogger<ModelCache>.Instance, new CacheMetrics(_metrics));
+
+    /// <summary>A 300 kB weights file of its own plus small files every sample shares (same bytes, same blobs).</summary>
+    private async Task<(string Reference, PackedModel Packed, Dictionary<string, byte[]> Files)> PushAsync(int seed, int weightBytes = 300_000, PackOptions? options = null)
+    {
+        var files = new Dictionary<string, byte[]>
+        {
+            ["model.safetensors"] = OciTestContent.RandomBytes(weightBytes, seed),
+            ["tokenizer/vocab.txt"] = Encoding.UTF8.GetBytes("shared\nvocab\n"),
+            ["README.md"] = Encoding.UTF8.GetBytes("# shared\n"),
+        };
+        var repository = OciTestContent.UniqueRepository("evict");
+        var packed = await TestModels.PushAsync(fixture.Registry.Host, repository, "v1", TestModels.WriteDirectory(_temp.Path, files), options);
+        return ($"{fixture.Registry.Host}/{repository}:v1", packed, files);
+    }
+
+    private static void AssertSameFiles(Dictionary<string, byte[]> expected, string modelPath)
+    {
+        foreach (var (relative, content) in expected)
+        {
+            Assert.Equal(content, File.ReadAllBytes(Path.Combine(modelPath, relative)));
+        }
+    }
+
+    private double Value(string name) =>
+        double.Parse(ScrapeLine(name).Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
+
+    private string ScrapeLine(string name)
+    {
+        using var stream = new MemoryStream();
+        _metrics.CollectAndExportAsTextAsync(stream).GetAwaiter().GetResult();
+        return Encoding.UTF8.GetString(stream.ToArray()).Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Filling_the_cache_past_its_limit_evicts_the_least_recently_used_unused_model_and_keeps_the_one_in_use()
+    {
+        var a = await PushAsync(1);
+        var b = await PushAsync(2);
+        var c = await PushAsync(3);
+        using var cache = NewCache(maxSize: 800_000);
+
+        await cache.EnsureModelAsync(new ModelRequest(a.Reference) { VolumeId = "vol-a" }).WaitAsync(Patience);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await cache.EnsureModelAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var handleC = await cache.EnsureModelAsync(new ModelRequest(c.Reference)).WaitAsync(Patience);
+
+        // a is the least recently used but in use; b is the oldest unused model.
+        var kept = cache.ListModels().Select(m => m.ManifestDigest).ToHashSet();
+        Assert.Equal(new HashSet<string> { a.Packed.ManifestDigest, c.Packed.ManifestDigest }, kept);
+        Assert.False(Directory.Exists(cache.Layout.Model(b.Packed.ManifestDigest)));
+        Assert.False(File.Exists(cache.Layout.Blob(b.Packed.Manifest.Layers.Single(l => l.Size == b.Files["model.safetensors"].Length).Digest)));
+        AssertSameFiles(a.Files, cache.Layout.Model(a.Packed.ManifestDigest));
+        AssertSameFiles(c.Files, handleC.ModelPath);
+        Assert.True(cache.MeasureCacheBytes() <= 800_000);
+        Assert.Equal(1, Value("modelcsi_evictions_total"));
+        Assert.Equal(2, Value("modelcsi_cache_models"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache.Layout.Temp));
+    }
+
+    [Fact]
+    public async Task Evicting_a_model_keeps_the_blobs_a_kept_model_shares_with_it()
+    {
+        var a = await PushAsync(11);
+        var b = await PushAsync(12);
+        using var cache = NewCache();
+        await cache.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await cache.EnsureModelAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
+        var shared = a.Packed.Manifest.Layers.Select(l => l.Digest).Intersect(b.Packed.Manifest.Layers.Select(l => l.Digest)).ToList();
+        Assert.NotEmpty(shared);
+
+        // Without a limit nothing goes; one byte under what both take, the older model goes with its exclusive weights.
+        Assert.Empty(cache.CollectGarbage().Evicted);
+
+        using var limited = NewCache(maxSize: cache.MeasureCacheBytes() - 1);
+        var evicted = limited.CollectGarbage();
+
+        Assert.Equal([a.Packed.ManifestDigest], evicted.Evicted.Select(m => m.ManifestDigest));
+        Assert.All(shared, digest => Assert.True(File.Exists(limited.Layout.Blob(digest)), digest));
+        AssertSameFiles(b.Files, limited.Layout.Model(b.Packed.ManifestDigest));
+        Assert.False(File.Exists(limited.Layout.Blob(a.Packed.ManifestDigest)));
+    }
+
+    [Fact]
+    public async Task A_model_handed_out_for_a_volume_is_in_use_at_once_and_survives_a_collection_until_released()
+    {
+        var a = await PushAsync(61);
+        using var cache = NewCache();
+        var handle = await cache.EnsureModelAsync(new ModelRequest(a.Reference) { VolumeId = "vol-1" }).WaitAsync(Patience);
+        Assert.Equal(1, cache.UserCount(handle.ManifestDigest));
+
+        using var limited = NewCache(maxSize: 1);
+        limited.MarkInUse(handle.ManifestDigest, "vol-1");
+        Assert.Empty(limited.CollectGarbage().Evicted);
+        Assert.True(Directory.Exists(handle.ModelPath));
+
+        limited.MarkUnused(handle.ManifestDigest, "vol-1");
+        Assert.Equal([handle.ManifestDigest], limited.CollectGarbage().Evicted.Select(m => m.ManifestDigest));
+        Assert.False(Directory.Exists(handle.ModelPath));
+    }
+
+    [Fact]
+    public async Task A_pull_that_cannot_fit_even_after_eviction_evicts_nothing()
+    {
+        var small = await PushAsync(71, weightBytes: 50_000);
+        var big = await PushAsync(72, weightBytes: 400_000);
+        using var cache = NewCache(maxSize: 300_000);
+        await cache.EnsureModelAsync(new ModelRequest(small.Reference)).WaitAsync(Patience);
+
+        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest(big.Reference)).WaitAsync(Patience));
+
+        Assert.Equal(ModelFetchFailureKind.InsufficientStorage, error.FailureKind);
+        Assert.Equal([small.Packed.ManifestDigest], cache.ListModels().Select(m => m.ManifestDigest));
+        AssertSameFiles(small.Files, cache.Layout.Model(small.Packed.ManifestDigest));
+    }
+
+    [Fact]
+    public async Task A_dry_run_reports_what_would_go_and_deletes_nothing()
+    {
+        var a = await PushAsync(21);
+        var b = await PushAsync(22);
+        using (var cache = NewCache())
+        {
+            await cache.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+            _time.Advance(TimeSpan.FromMinutes(1));
+            await cache.EnsureModelAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
+        }
+
+        using var limited = NewCache(maxSize: 500_000);
+        var bytes = limited.MeasureCacheBytes();
+        var result = limited.CollectGarbage(dryRun: true);
+
+        Assert.Equal([a.Packed.ManifestDigest], result.Evicted.Select(m => m.ManifestDigest));
+        Assert.True(result.CacheBytesAfter < bytes);
+        Assert.Equal(bytes, limited.MeasureCacheBytes());
+        Assert.Equal(2, limited.ListModels().Count);
+    }
+
+    [Fact]
+    public async Task An_artifact_larger_than_the_budget_fails_with_insufficient_storage_and_leaves_nothing_behind()
+    {
+        var big = await PushAsync(31, weightBytes: 400_000);
+        using var cache = NewCache(maxSize: 200_000);
+
+        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest(big.Reference)).WaitAsync(Patience));
+
+        Assert.Equal(ModelFetchFailureKind.InsufficientStorage, error.FailureKind);
+        Assert.Contains("needs", error.Message, StringComparison.Ordinal);
+        Assert.Contains("available", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache.Layout.Blobs));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache.Layout.Models));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache.Layout.Index));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache.Layout.Temp));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache.Layout.Layers));
+        Assert.Contains("InsufficientStorage", ScrapeLine("modelcsi_pulls_failed_total{reason=\"InsufficientStorage\"}"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reconciliation_drops_records_without_a_model_and_rebuilds_records_of_models_without_one()
+    {
+        var a = await PushAsync(41);
+        var b = await PushAsync(42, options: new PackOptions { Form = LayerForm.Tar });
+        using (var cache = NewCache())
+        {
+            await cache.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+            await cache.EnsureModelAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
+            Directory.Delete(cache.Layout.Model(a.Packed.ManifestDigest), recursive: true);
+            File.Delete(cache.Layout.ModelRecord(b.Packed.ManifestDigest));
+        }
+
+        using var restarted = NewCache();
+
+        Assert.False(File.Exists(restarted.Layout.ModelRecord(a.Packed.ManifestDigest)));
+        var rebuilt = Assert.Single(restarted.ListModels());
+        Assert.Equal(b.Packed.ManifestDigest, rebuilt.ManifestDigest);
+        Assert.Equal(b.Packed.Manifest.Layers.Select(l => l.Digest), rebuilt.Layers);
+        AssertSameFiles(b.Files, restarted.Layout.Model(b.Packed.ManifestDigest));
+        // a's exclusive weights are referenced by nothing now; b's tar layers stay.
+        var aWeights = a.Packed.Manifest.Layers.Single(l => l.Size == a.Files["model.safetensors"].Length).Digest;
+        Assert.False(File.Exists(restarted.Layout.Blob(aWeights)));
+        Assert.Equal(b.Packed.Manifest.Layers.Count, Directory.EnumerateDirectories(restarted.Layout.Layers).Count());
+    }
+
+    [Fact]
+    public async Task Reconciliation_removes_orphans_leftovers_and_stale_partials_and_keeps_fresh_partials()
+    {
+        var a = await PushAsync(51);
+        using (var cache = NewCache())
+        {
+            await cache.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+        }
+
+        var layout = new CacheLayout(Root);
+        var orphanBlob = layout.Blob(Digest.Of([1, 2, 3]));
+        File.WriteAllBytes(orphanBlob, [1, 2, 3]);
+        var orphanLayer = layout.Layer(new string('a', 64));
+        Directory.CreateDirectory(orphanLayer);
+        File.WriteAllText(Path.Combine(orphanLayer, "x"), "x");
+        var fresh = layout.PartialBlob(Digest.Of([4]));
+        File.WriteAllBytes(fresh, [4]);
+        var stale = layout.PartialBlob(Digest.Of([5]));
+        File.WriteAllBytes(stale, [5]);
+        File.SetLastWriteTimeUtc(stale, _time.GetUtcNow().UtcDateTime - TimeSpan.FromDays(30));
+        File.SetLastWriteTimeUtc(fresh, _time.GetUtcNow().UtcDateTime);
+        var leftover = Path.Combine(layout.Temp, "model-dead");
+        Directory.CreateDirectory(leftover);
+        var unknownModel = layout.Model(Digest.Of([9]));
+        Directory.CreateDirectory(unknownModel);
+        var halfWritten = layout.Blob(Digest.Of([6])) + ".tmp-123";
+        File.WriteAllBytes(halfWritten, [6]);
+
+        using var restarted = NewCache();
+
+        Assert.False(File.Exists(orphanBlob));
+        Assert.False(Directory.Exists(orphanLayer));
+        Assert.True(File.Exists(fresh));
+        Assert.False(File.Exists(stale));
+        Assert.False(Directory.Exists(leftover));
+        Assert.False(Directory.Exists(unknownModel));
+        Assert.False(File.Exists(halfWritten));
+        AssertSameFiles(a.Files, restarted.Layout.Model(a.Packed.ManifestDigest));
+        Assert.Single(restarted.ListModels());
+    }
+}

@@ -236,7 +236,8 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         var (reference, packed, _) = await PushSampleAsync(8);
         Assert.Equal(0, Syscall.statvfs(_temp.Path, out var fs));
         var free = (long)(fs.f_bavail * fs.f_frsize);
-        using var cache = NewCache(reservedFreeBytes: free);
+        // Reserve more than is free, with a margin no parallel test's cleanup can close.
+        using var cache = NewCache(reservedFreeBytes: free + (1L << 40));
 
         var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest(reference)));
 

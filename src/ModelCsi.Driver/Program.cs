@@ -39,7 +39,8 @@ builder.Services.AddSingleton(sp => new PublishedVolumeStore(
 builder.Services.AddSingleton(sp => new RegistryClient(
     sp.GetRequiredService<IOptions<RegistryOptions>>().Value.ToClientOptions(),
     sp.GetRequiredService<ILogger<RegistryClient>>(),
-    sp.GetRequiredService<TimeProvider>()));
+    sp.GetRequiredService<TimeProvider>(),
+    sp.GetRequiredService<CacheMetrics>()));
 // Registry credentials (CSI secrets, pod imagePullSecrets, node docker config) and pod pull Events.
 builder.Services.AddRegistryAccess(builder.Configuration);
 

@@ -1,9 +1,10 @@
+using ModelCsi.Core.Oci;
 using Prometheus;
 
 namespace ModelCsi.Core.Cache;
 
 /// <summary>The cache's Prometheus instruments. One instance per registry; tests pass their own registry.</summary>
-public sealed class CacheMetrics
+public sealed class CacheMetrics : IRegistryEndpointObserver
 {
     public CacheMetrics(CollectorRegistry registry)
     {
@@ -22,6 +23,23 @@ public sealed class CacheMetrics
         });
         Evictions = factory.CreateCounter("modelcsi_evictions_total", "Models evicted from the cache.");
         EvictedBytes = factory.CreateCounter("modelcsi_evicted_bytes_total", "Bytes freed on disk by evictions and by collecting blobs and layers no model references.");
+        RegistryRequests = factory.CreateCounter(
+            "modelcsi_registry_requests_total",
+            "Manifest and blob fetches by the endpoint that was tried (a mirror or the origin) and whether it served them.",
+            new CounterConfiguration { LabelNames = ["endpoint", "role", "kind", "result"] });
+    }
+
+    /// <summary>Says which endpoint (mirror or origin) served or failed each fetch.</summary>
+    public Counter RegistryRequests { get; }
+
+    public void RequestCompleted(RegistryEndpointRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        RegistryRequests.WithLabels(
+            request.Endpoint,
+            request.IsMirror ? "mirror" : "origin",
+            request.Kind.ToString().ToLowerInvariant(),
+            request.Served ? "served" : "failed").Inc();
     }
 
     /// <summary>Instruments on a registry of their own, for callers that do not export them.</summary>

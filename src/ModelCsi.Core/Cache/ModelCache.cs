@@ -1,9 +1,12 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Oci;
+using ModelCsi.Core.Oci.Credentials;
 using Mono.Unix.Native;
 
 namespace ModelCsi.Core.Cache;
@@ -14,6 +17,9 @@ namespace ModelCsi.Core.Cache;
 /// </summary>
 public sealed partial class ModelCache : IModelStore, IDisposable
 {
+    // Large reads keep per-call overhead (hashing, the partial file's writes, the stall timer) off the hot path.
+    private const int CopyBufferSize = 1 << 20;
+
     private static readonly JsonSerializerOptions RecordJson = new() { WriteIndented = true };
 
     private readonly CacheLayout _layout;
@@ -27,6 +33,8 @@ public sealed partial class ModelCache : IModelStore, IDisposable
     private readonly SingleFlight<string, ModelHandle> _modelPulls;
     private readonly SingleFlight<string, bool> _layerPulls;
     private readonly Lock _recordLock = new();
+    private readonly CredentialResolver _credentials;
+    private readonly ConcurrentDictionary<string, PullObserverGroup> _pullObservers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _users = new(StringComparer.Ordinal);
     private readonly CacheMetrics _metrics;
 
@@ -37,8 +45,16 @@ public sealed partial class ModelCache : IModelStore, IDisposable
     // Manifests of pulls in progress: their blobs and layers are not yet referenced by any model but must survive a collection.
     private readonly Dictionary<string, OciManifest> _activePulls = new(StringComparer.Ordinal);
 
-    public ModelCache(IOptions<ModelCacheOptions> options, RegistryClient registry, LayerUnpacker unpacker, TimeProvider time, ILogger<ModelCache> logger, CacheMetrics? metrics = null)
+    public ModelCache(
+        IOptions<ModelCacheOptions> options,
+        RegistryClient registry,
+        LayerUnpacker unpacker,
+        TimeProvider time,
+        ILogger<ModelCache> logger,
+        CacheMetrics? metrics = null,
+        CredentialResolver? credentials = null)
     {
+        _credentials = credentials ?? new CredentialResolver([new SecretsCredentialSource()], NullLogger<CredentialResolver>.Instance);
         _options = options.Value;
         _metrics = metrics ?? CacheMetrics.Unexported();
         _layout = new CacheLayout(_options.RootDirectory);
@@ -65,20 +81,35 @@ public sealed partial class ModelCache : IModelStore, IDisposable
     public async Task<ModelHandle> EnsureModelAsync(ModelRequest request, CancellationToken cancellationToken = default)
     {
         var reference = ParseReference(request.Reference);
-        var repository = _registry.Repository(reference, RegistryCredentialFromSecrets(request.Secrets));
         var display = reference.ToString();
 
-        // A digest reference needs no registry round trip when the model is already here.
+        // A digest reference needs no registry round trip (nor a credential lookup) when the model is already here.
         if (reference.Digest is { } pinned && TryClaim(display, pinned, request.VolumeId, out var cachedByDigest))
         {
             _metrics.CacheHits.Inc();
+            request.Observer?.Completed(TimeSpan.Zero, 0, fromCache: true);
             return cachedByDigest;
         }
 
-        var model = await FetchStepAsync(reference, "resolve manifest", () => ModelResolver.ResolveAsync(repository, cancellationToken));
+        ResolvedModel model;
+        RepositoryClient repository;
+        try
+        {
+            var credential = await _credentials.ResolveAsync(
+                reference.Registry, request.Credentials ?? CredentialContext.FromVolume(request.Secrets, null), cancellationToken);
+            repository = _registry.Repository(reference, credential);
+            model = await FetchStepAsync(reference, "resolve manifest", () => ModelResolver.ResolveAsync(repository, cancellationToken));
+        }
+        catch (ModelPullException e)
+        {
+            request.Observer?.Failed(e.Message);
+            throw;
+        }
+
         if (TryClaim(display, model.ManifestDigest, request.VolumeId, out var cached))
         {
             _metrics.CacheHits.Inc();
+            request.Observer?.Completed(TimeSpan.Zero, 0, fromCache: true);
             return cached;
         }
 
@@ -86,9 +117,16 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         // A collection may evict a just-pulled model before it is claimed (it is unused until then); pulling again is rare and correct.
         for (var attempt = 1; ; attempt++)
         {
+            // Everyone waiting on the same pull hears how it goes, late joiners included.
+            var observers = _pullObservers.GetOrAdd(model.ManifestDigest, _ => new PullObserverGroup());
+            if (request.Observer is { } observer)
+            {
+                observers.Attach(observer);
+            }
+
             var pulled = await _modelPulls.RunAsync(
                 model.ManifestDigest,
-                lifetime => PullAsync(repository, model, lifetime),
+                lifetime => PullAsync(repository, model, observers, lifetime),
                 cancellationToken);
             if (TryClaim(display, pulled.ManifestDigest, request.VolumeId, out var claimed, logHit: false))
             {
@@ -198,12 +236,7 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         }
     }
 
-    private static RegistryCredential? RegistryCredentialFromSecrets(IReadOnlyDictionary<string, string> secrets) =>
-        secrets.TryGetValue("username", out var user) && secrets.TryGetValue("password", out var password)
-            ? RegistryCredential.Basic(user, password, "volume secrets")
-            : null;
-
-    private async Task<ModelHandle> PullAsync(RepositoryClient repository, ResolvedModel model, CancellationToken lifetime)
+    private async Task<ModelHandle> PullAsync(RepositoryClient repository, ResolvedModel model, PullObserverGroup observers, CancellationToken lifetime)
     {
         var reference = model.Reference;
         var digest = model.ManifestDigest;
@@ -211,7 +244,7 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         var display = reference.ToString();
 
         var started = Stopwatch.GetTimestamp();
-        var totals = new PullTotals();
+        var totals = new PullTotals(observers);
         _metrics.PullsStarted.Inc();
         lock (_gate)
         {
@@ -222,6 +255,7 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         {
             var total = manifest.Layers.Sum(l => l.Size);
             Log.PullStarted(_logger, display, digest, manifest.Layers.Count, total);
+            observers.Started(display, digest, total);
             EnsureRoomFor(display, digest, manifest);
 
             await FetchStepAsync(reference, "download layers", () => Parallel.ForEachAsync(
@@ -245,6 +279,7 @@ public sealed partial class ModelCache : IModelStore, IDisposable
             var path = Step(display, "assemble model", () => Assemble(digest, manifest));
             Log.PullCompleted(_logger, display, digest, Stopwatch.GetElapsedTime(started).TotalSeconds, totals.Downloaded, totals.Resumed);
             _metrics.PullsSucceeded.Inc();
+            observers.Completed(Stopwatch.GetElapsedTime(started), totals.Downloaded, fromCache: false);
             return new ModelHandle(display, digest, path);
         }
         catch (Exception e)
@@ -255,10 +290,12 @@ public sealed partial class ModelCache : IModelStore, IDisposable
                 Log.PullFailed(_logger, display, (e as ModelPullException)?.Step ?? "pull", e.Message);
             }
 
+            observers.Failed(e.Message);
             throw;
         }
         finally
         {
+            _pullObservers.TryRemove(new KeyValuePair<string, PullObserverGroup>(digest, observers));
             lock (_gate)
             {
                 _activePulls.Remove(digest);
@@ -311,7 +348,7 @@ public sealed partial class ModelCache : IModelStore, IDisposable
                 return true;
             }
 
-            await DownloadAsync(repository, blob, totals, stream => stream.CopyToAsync(Stream.Null, token), token);
+            await DownloadAsync(repository, blob, totals, stream => stream.CopyToAsync(Stream.Null, CopyBufferSize, token), token);
             var blobPath = _layout.Blob(blob.Digest);
             File.Move(_layout.PartialBlob(blob.Digest), blobPath, overwrite: true);
             Log.LayerCached(_logger, blob.Digest, blob.MediaType, blob.Size);
@@ -367,12 +404,12 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         bool verified;
         await using (var partial = new FileStream(partialPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.Asynchronous))
         {
-            await using var stream = new PartialBlobStream(partial, saved, blob, (offset, token) => repository.OpenBlobAsync(blob, offset, token));
+            await using var stream = new PartialBlobStream(partial, saved, blob, (offset, token) => repository.OpenBlobAsync(blob, offset, token), totals.Read);
             try
             {
                 await consume(stream);
                 // Consumers stop at the end of the data they understand; the digest covers every byte.
-                await stream.CopyToAsync(Stream.Null, cancellationToken);
+                await stream.CopyToAsync(Stream.Null, CopyBufferSize, cancellationToken);
                 verified = stream.IsVerified;
             }
             catch (DigestMismatchException)

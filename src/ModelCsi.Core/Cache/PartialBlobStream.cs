@@ -17,6 +17,7 @@ internal sealed class PartialBlobStream : Stream
     private readonly long _alreadySaved;
     private readonly OciDescriptor _blob;
     private readonly Func<long, CancellationToken, Task<Stream>> _openRemote;
+    private readonly Action<int>? _onRead;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private Stream? _remote;
     private long _position;
@@ -25,8 +26,10 @@ internal sealed class PartialBlobStream : Stream
     /// <param name="partial">The partial file, opened read/write; bytes past the first
     /// <paramref name="alreadySaved"/> are discarded.</param>
     /// <param name="openRemote">Opens the registry stream at an offset.</param>
-    public PartialBlobStream(FileStream partial, long alreadySaved, OciDescriptor blob, Func<long, CancellationToken, Task<Stream>> openRemote)
+    /// <param name="onRead">Told how many bytes each read returned (progress reporting).</param>
+    public PartialBlobStream(FileStream partial, long alreadySaved, OciDescriptor blob, Func<long, CancellationToken, Task<Stream>> openRemote, Action<int>? onRead = null)
     {
+        _onRead = onRead;
         _partial = partial;
         _alreadySaved = Math.Min(alreadySaved, blob.Size);
         _blob = blob;
@@ -117,6 +120,7 @@ internal sealed class PartialBlobStream : Stream
 
         _hash.AppendData(buffer.Span[..read]);
         _position += read;
+        _onRead?.Invoke(read);
         if (_position == _blob.Size)
         {
             Verify();

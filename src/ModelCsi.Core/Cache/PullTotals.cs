@@ -1,10 +1,17 @@
 namespace ModelCsi.Core.Cache;
 
-/// <summary>Bytes one pull took from the network and from partial files of earlier attempts.</summary>
-internal sealed class PullTotals
+/// <summary>
+/// Bytes one pull took from the network and from partial files of earlier attempts, and the progress
+/// its observers hear about (every few MiB, not every read).
+/// </summary>
+internal sealed class PullTotals(IPullObserver? observer = null)
 {
+    private const long ProgressStep = 8L * 1024 * 1024;
+
     private long _downloaded;
     private long _resumed;
+    private long _read;
+    private long _nextReport = ProgressStep;
 
     public long Downloaded => Interlocked.Read(ref _downloaded);
 
@@ -14,5 +21,16 @@ internal sealed class PullTotals
     {
         Interlocked.Add(ref _downloaded, downloaded);
         Interlocked.Add(ref _resumed, resumed);
+    }
+
+    /// <summary>Counts bytes read from any blob of the pull (resumed or downloaded).</summary>
+    public void Read(int bytes)
+    {
+        var done = Interlocked.Add(ref _read, bytes);
+        if (observer is not null && done >= Interlocked.Read(ref _nextReport))
+        {
+            Interlocked.Exchange(ref _nextReport, done + ProgressStep);
+            observer.Progress(done);
+        }
     }
 }

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Oci;
+using ModelCsi.Core.Oci.Credentials;
 
 namespace ModelCsi.Driver.Grpc;
 
@@ -16,14 +17,11 @@ namespace ModelCsi.Driver.Grpc;
 /// </summary>
 internal sealed class ControllerService(
     RegistryClient registry,
+    CredentialResolver credentials,
     ProvisionedVolumes provisioned,
     IHostApplicationLifetime lifetime,
     ILogger<ControllerService> logger) : Controller.ControllerBase
 {
-    // Keys of the provisioner secret (csi.storage.k8s.io/provisioner-secret-name), as the node reads its publish secret.
-    private const string UsernameSecret = "username";
-    private const string PasswordSecret = "password";
-
     public override Task<ControllerGetCapabilitiesResponse> ControllerGetCapabilities(ControllerGetCapabilitiesRequest request, ServerCallContext context)
     {
         var response = new ControllerGetCapabilitiesResponse();
@@ -181,7 +179,11 @@ internal sealed class ControllerService(
         try
         {
             var reference = OciReference.Parse(requested);
-            var repository = registry.Repository(reference, CredentialFrom(secrets));
+            // The provisioner secret (csi.storage.k8s.io/provisioner-secret-name) first, as the node reads its
+            // publish secret, then the node-level sources; no pod is involved at provisioning.
+            var credential = await credentials.ResolveAsync(
+                reference.Registry, CredentialContext.FromVolume(new Dictionary<string, string>(secrets), null), cancellation.Token);
+            var repository = registry.Repository(reference, credential);
             return await ModelResolver.ResolveAsync(repository, cancellation.Token);
         }
         catch (Exception ex) when (RegistryFailure.TryClassify(ex, out var kind))
@@ -189,10 +191,4 @@ internal sealed class ControllerService(
             throw RegistryFailure.ToRpcException(kind.Value, method, requested, ex);
         }
     }
-
-    /// <summary>The provisioner secret's username and password; the values never reach a log line.</summary>
-    private static RegistryCredential? CredentialFrom(MapField<string, string> secrets) =>
-        secrets.TryGetValue(UsernameSecret, out var user) && secrets.TryGetValue(PasswordSecret, out var password)
-            ? RegistryCredential.Basic(user, password, "provisioner secret")
-            : null;
 }

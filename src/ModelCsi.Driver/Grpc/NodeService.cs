@@ -3,7 +3,9 @@ using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ModelCsi.Core.Cache;
+using ModelCsi.Core.Kubernetes;
 using ModelCsi.Core.Mounting;
+using ModelCsi.Core.Oci.Credentials;
 using ModelCsi.Core.State;
 using ModelCsi.Driver.Options;
 
@@ -22,7 +24,8 @@ internal sealed class NodeService(
     IHostApplicationLifetime lifetime,
     TimeProvider timeProvider,
     CsiMetrics metrics,
-    ILogger<NodeService> logger) : Node.NodeBase
+    ILogger<NodeService> logger,
+    PullEventReporterFactory? pullEvents = null) : Node.NodeBase
 {
     // A retry after a crash can find more than one bind stacked at a target; this bounds the unmount loop.
     private const int MaxStackedMounts = 8;
@@ -73,9 +76,16 @@ internal sealed class NodeService(
             return new NodePublishVolumeResponse();
         }
 
+        var secrets = new Dictionary<string, string>(request.Secrets);
+        var credentials = CredentialContext.FromVolume(secrets, request.VolumeContext);
         // The store marks the model in use by this volume as it hands it out, so no eviction slips in before the mount.
         var model = await modelStore.EnsureModelAsync(
-            new ModelRequest(reference, new Dictionary<string, string>(request.Secrets)) { VolumeId = volumeId },
+            new ModelRequest(reference, secrets)
+            {
+                VolumeId = volumeId,
+                Credentials = credentials,
+                Observer = pullEvents?.ForPod(credentials, reference),
+            },
             cancellationToken);
         try
         {

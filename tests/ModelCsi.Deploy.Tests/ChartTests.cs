@@ -194,7 +194,7 @@ public sealed class ChartTests
 
         Assert.Contains("host: registry.internal:5000", config, StringComparison.Ordinal);
         Assert.Contains("plainHttp: true", config, StringComparison.Ordinal);
-        Assert.Contains("maxSizeBytes: 214748364800", config, StringComparison.Ordinal);
+        Assert.Contains("maxSize: 200Gi", config, StringComparison.Ordinal);
         Assert.Contains("Default: Debug", config, StringComparison.Ordinal);
         Assert.Equal("registry.example.com/platform/modelcsi:1.2.3", PodSpecs.Container(node, "driver").Image);
         Assert.Equal("Always", PodSpecs.Container(node, "driver").ImagePullPolicy);
@@ -294,5 +294,25 @@ public sealed class ChartTests
         Assert.All(service.Spec.Selector, label => Assert.Equal(label.Value, node.Metadata.Labels[label.Key]));
         Assert.Equal("metrics", Assert.Single(service.Spec.Ports).TargetPort.Value);
         Assert.Contains(PodSpecs.Container(node.Spec, "driver").Ports, p => p.Name == "metrics");
+    }
+
+    [Fact]
+    public async Task The_node_plugin_gets_API_access_only_for_pod_pull_secrets_and_events_when_asked()
+    {
+        var defaults = await RenderAsync();
+        var withApi = await RenderAsync("values-node-api.yaml");
+
+        Assert.DoesNotContain(defaults.All<V1ClusterRole>(), r => r.Metadata.Name == "model-csi-node");
+        Assert.False(defaults.Single<V1DaemonSet>().Spec.Template.Spec.AutomountServiceAccountToken);
+        var role = withApi.Named<V1ClusterRole>("model-csi-node");
+        Assert.Contains(role.Rules, r => r.Resources.SequenceEqual(["pods", "serviceaccounts", "secrets"]) && r.Verbs.SequenceEqual(["get"]));
+        Assert.Contains(role.Rules, r => r.Resources.SequenceEqual(["events"]) && r.Verbs.SequenceEqual(["create"]));
+        Assert.All(role.Rules, r => Assert.DoesNotContain("*", r.Verbs.Concat(r.Resources)));
+        var binding = withApi.Named<V1ClusterRoleBinding>("model-csi-node");
+        Assert.Equal("model-csi-node", Assert.Single(binding.Subjects).Name);
+        Assert.True(withApi.Single<V1DaemonSet>().Spec.Template.Spec.AutomountServiceAccountToken);
+        var config = withApi.Named<V1ConfigMap>("model-csi-config").Data["config.yaml"];
+        Assert.Contains("podPullSecrets: true", config, StringComparison.Ordinal);
+        Assert.Contains("enabled: true", config, StringComparison.Ordinal);
     }
 }

@@ -3,11 +3,13 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ModelCsi.Core.Cache;
+using ModelCsi.Core.Kubernetes;
 using ModelCsi.Core.Mounting;
 using ModelCsi.Core.State;
 using ModelCsi.Driver.Grpc;
 using ModelCsi.Driver.Options;
 using ModelCsi.Driver.Tests.Support;
+using ModelCsi.TestSupport;
 using Xunit;
 
 namespace ModelCsi.Driver.Tests;
@@ -44,7 +46,7 @@ public sealed class NodePublishTests : IDisposable
 
     private string RootDir => _scratch.Combine("root");
 
-    private NodeService CreateNode(TimeSpan? lockWait = null) => new(
+    private NodeService CreateNode(TimeSpan? lockWait = null, PullEventReporterFactory? pullEvents = null) => new(
         Microsoft.Extensions.Options.Options.Create(new DriverOptions
         {
             Endpoint = "unix:///unused.sock",
@@ -59,7 +61,8 @@ public sealed class NodePublishTests : IDisposable
         _lifetime,
         TimeProvider.System,
         new CsiMetrics(Prometheus.Metrics.NewCustomRegistry()),
-        NullLogger<NodeService>.Instance);
+        NullLogger<NodeService>.Instance,
+        pullEvents);
 
     private NodePublishVolumeRequest Publish(string reference = Reference, string volumeId = "vol-1", string? subPath = null, string? target = null)
     {
@@ -306,4 +309,32 @@ public sealed class NodePublishTests : IDisposable
 
     private int MountsAtTarget() =>
         MountInfoParser.Parse(File.ReadAllText("/proc/self/mountinfo")).Count(m => m.MountPoint == _target);
+
+    [Fact]
+    public async Task A_publish_hands_the_store_the_pod_for_credentials_and_an_observer_that_posts_Events_on_that_pod()
+    {
+        var api = new FakeKubernetesApi();
+        var events = new PullEventReporterFactory(
+            () => api,
+            Microsoft.Extensions.Options.Options.Create(new PullEventOptions { Enabled = true }),
+            TimeProvider.System,
+            NullLogger<PullEventReporter>.Instance);
+        _node = CreateNode(pullEvents: events);
+
+        await PublishAsync(Publish());
+
+        var request = Assert.IsType<ModelRequest>(_store.LastRequest);
+        Assert.NotNull(request.Credentials);
+        Assert.Equal("ml", request.Credentials.PodNamespace);
+        Assert.Equal("infer-0", request.Credentials.PodName);
+        Assert.Equal("runner", request.Credentials.ServiceAccountName);
+        Assert.Equal("s3cret", request.Credentials.Secrets["token"]);
+        Assert.Equal("vol-1", request.VolumeId);
+        var observer = Assert.IsAssignableFrom<PullEventReporter>(request.Observer);
+        observer.Completed(TimeSpan.Zero, 0, fromCache: true);
+        await observer.FlushAsync();
+        var posted = Assert.Single(api.Events);
+        Assert.Equal("infer-0", posted.PodName);
+        Assert.Equal("ml", posted.Namespace);
+    }
 }

@@ -24,6 +24,8 @@ public sealed class FakeModelStore(string root) : IModelStore
 
     public IReadOnlyDictionary<string, string>? LastSecrets { get; private set; }
 
+    public ModelRequest? LastRequest { get; private set; }
+
     public void FailWith(ModelFetchFailureKind kind) => _failure = kind;
 
     public void Block()
@@ -53,6 +55,7 @@ public sealed class FakeModelStore(string root) : IModelStore
     {
         Interlocked.Increment(ref _calls);
         LastSecrets = request.Secrets;
+        LastRequest = request;
         Task? gate;
         lock (_gate)
         {

@@ -100,7 +100,9 @@ public sealed partial class ModelCache
             }
         }
 
-        var orphans = usage.Keys.Where(k => !references.ContainsKey(k) && IsCollectable(k)).ToList();
+        // Young orphans are likely the finished layers of a pull that died; they go only when a pull needs room.
+        var graceCutoff = needed > 0 ? DateTime.MinValue : _time.GetUtcNow().UtcDateTime - _options.OrphanGracePeriod;
+        var orphans = usage.Keys.Where(k => !references.ContainsKey(k) && IsCollectable(k) && LastChangeUtc(k) <= graceCutoff).ToList();
         var projected = before - orphans.Sum(k => usage[k]);
 
         var candidates = models
@@ -191,6 +193,13 @@ public sealed partial class ModelCache
     }
 
     /// <summary>Partial downloads are kept for resuming; files being written under a temp name are someone's work in progress.</summary>
+    /// <summary>
+    /// When the entry was last changed (ctime): set by the download's final rename and by linking, and
+    /// unlike mtime not overwritten with the archive's timestamps (raw blobs share their inode with model files).
+    /// </summary>
+    private static DateTime LastChangeUtc(string path) =>
+        Syscall.lstat(path, out var stat) == 0 ? DateTime.UnixEpoch.AddSeconds(stat.st_ctime) : DateTime.MinValue;
+
     private static bool IsCollectable(string path) =>
         !path.EndsWith(".partial", StringComparison.Ordinal) && !path.Contains(".tmp", StringComparison.Ordinal);
 

@@ -24,6 +24,13 @@ public sealed class ModelCacheOptions
     /// <summary>Partial downloads untouched for this long are deleted by the start-up reconciliation.</summary>
     public TimeSpan PartialMaxAge { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long verified blobs and layers that no model references yet are kept when no pull needs the
+    /// room: a pull killed after some of its layers completed finds them again when it is retried,
+    /// instead of downloading them twice.
+    /// </summary>
+    public TimeSpan OrphanGracePeriod { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Whether opening the cache repairs drift left by a crash. Off for read-only tools that must not disturb a running driver.</summary>
     public bool ReconcileAtStart { get; set; } = true;
 }

@@ -207,6 +207,8 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
             File.Delete(cache.Layout.ModelRecord(b.Packed.ManifestDigest));
         }
 
+        PassOrphanGracePeriod();
+
         using var restarted = NewCache();
 
         Assert.False(File.Exists(restarted.Layout.ModelRecord(a.Packed.ManifestDigest)));
@@ -235,6 +237,7 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         var orphanLayer = layout.Layer(new string('a', 64));
         Directory.CreateDirectory(orphanLayer);
         File.WriteAllText(Path.Combine(orphanLayer, "x"), "x");
+        PassOrphanGracePeriod();
         var fresh = layout.PartialBlob(Digest.Of([4]));
         File.WriteAllBytes(fresh, [4]);
         var stale = layout.PartialBlob(Digest.Of([5]));
@@ -259,5 +262,35 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         Assert.False(File.Exists(halfWritten));
         AssertSameFiles(a.Files, restarted.Layout.Model(a.Packed.ManifestDigest));
         Assert.Single(restarted.ListModels());
+    }
+
+    /// <summary>
+    /// Moves the clock two hours past now: content changed up to now (ctime, which tests cannot set)
+    /// is then older than the orphan grace period.
+    /// </summary>
+    private void PassOrphanGracePeriod() => _time.Advance(DateTimeOffset.UtcNow - _time.GetUtcNow() + TimeSpan.FromHours(2));
+
+    [Fact]
+    public async Task Finished_layers_of_a_pull_that_died_survive_the_restart_and_are_not_downloaded_again()
+    {
+        var a = await PushAsync(61);
+        using (var cache = NewCache())
+        {
+            await cache.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+            // What a kill leaves after some layers finished: their verified blobs, but no model and no record.
+            var hidden = Path.Combine(cache.Layout.Temp, "gone");
+            Directory.Move(cache.Layout.Model(a.Packed.ManifestDigest), hidden);
+            File.Delete(cache.Layout.ModelRecord(a.Packed.ManifestDigest));
+        }
+
+        var weights = a.Packed.Manifest.Layers.Single(l => l.Size == a.Files["model.safetensors"].Length).Digest;
+        var downloadedBefore = Value("modelcsi_downloaded_bytes_total");
+        using var restarted = NewCache();
+        Assert.True(File.Exists(restarted.Layout.Blob(weights)));
+
+        var handle = await restarted.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+
+        AssertSameFiles(a.Files, handle.ModelPath);
+        Assert.Equal(downloadedBefore, Value("modelcsi_downloaded_bytes_total"));
     }
 }

@@ -38,12 +38,9 @@ public sealed class ModelCacheRegistryAccessTests(TwoRegistriesFixture registrie
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    [Fact]
-    public async Task A_model_held_by_the_mirror_is_served_by_it_and_the_metrics_say_so()
+    /// <summary>Pulls origin/repository:v1 into a fresh cache whose client lists the mirror; returns the metrics text.</summary>
+    private async Task<string> PullThroughMirrorAsync(string repository)
     {
-        var repository = OciTestContent.UniqueRepository("mirrored");
-        // The artifact lives on the mirror only; the origin does not have it at all.
-        await TestModels.PushAsync(registries.Mirror.Host, repository, "v1", Source(1));
         var options = OciTestContent.QuickRetries();
         var origin = new RegistryHostOptions();
         origin.Mirrors.Add(new RegistryMirror { Endpoint = registries.Mirror.Host });
@@ -55,7 +52,17 @@ public sealed class ModelCacheRegistryAccessTests(TwoRegistriesFixture registrie
 
         await cache.EnsureModelAsync(new ModelRequest($"{registries.Origin.Host}/{repository}:v1")).WaitAsync(Patience);
 
-        var text = await ExportAsync(prometheus);
+        return await ExportAsync(prometheus);
+    }
+
+    [Fact]
+    public async Task A_model_held_by_the_mirror_is_served_by_it_and_the_metrics_say_so()
+    {
+        var repository = OciTestContent.UniqueRepository("mirrored");
+        // The artifact lives on the mirror only; the origin does not have it at all.
+        await TestModels.PushAsync(registries.Mirror.Host, repository, "v1", Source(1));
+
+        var text = await PullThroughMirrorAsync(repository);
         Assert.Contains($"modelcsi_registry_requests_total{{endpoint=\"{registries.Mirror.Host}\",role=\"mirror\",kind=\"blob\",result=\"served\"}}", text, StringComparison.Ordinal);
         Assert.DoesNotContain("role=\"origin\",kind=\"blob\",result=\"served\"", text, StringComparison.Ordinal);
     }
@@ -65,18 +72,8 @@ public sealed class ModelCacheRegistryAccessTests(TwoRegistriesFixture registrie
     {
         var repository = OciTestContent.UniqueRepository("origin-only");
         await TestModels.PushAsync(registries.Origin.Host, repository, "v1", Source(2));
-        var options = OciTestContent.QuickRetries();
-        var origin = new RegistryHostOptions();
-        origin.Mirrors.Add(new RegistryMirror { Endpoint = registries.Mirror.Host });
-        options.Hosts[registries.Origin.Host] = origin;
-        var prometheus = Metrics.NewCustomRegistry();
-        var metrics = new CacheMetrics(prometheus);
-        using var client = new RegistryClient(options, endpointObserver: metrics);
-        using var cache = Cache(client, metrics);
 
-        await cache.EnsureModelAsync(new ModelRequest($"{registries.Origin.Host}/{repository}:v1")).WaitAsync(Patience);
-
-        var text = await ExportAsync(prometheus);
+        var text = await PullThroughMirrorAsync(repository);
         Assert.Contains($"modelcsi_registry_requests_total{{endpoint=\"{registries.Origin.Host}\",role=\"origin\",kind=\"blob\",result=\"served\"}}", text, StringComparison.Ordinal);
         Assert.Contains($"endpoint=\"{registries.Mirror.Host}\",role=\"mirror\",kind=\"manifest\",result=\"failed\"", text, StringComparison.Ordinal);
     }

@@ -87,11 +87,10 @@ public sealed class GlobPattern
                     {
                         regex.Append(".*");
                         i++;
-                    }
-
-                    while (i + 1 < text.Length && text[i + 1] == '*')
-                    {
-                        i++;
+                        while (i + 1 < text.Length && text[i + 1] == '*')
+                        {
+                            i++;
+                        }
                     }
 
                     break;

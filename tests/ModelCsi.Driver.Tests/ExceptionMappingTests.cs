@@ -21,6 +21,7 @@ public sealed class ExceptionMappingTests
     [InlineData(ModelFetchFailureKind.DataCorrupted, StatusCode.DataLoss)]
     [InlineData(ModelFetchFailureKind.InvalidReference, StatusCode.InvalidArgument)]
     [InlineData(ModelFetchFailureKind.Unsupported, StatusCode.InvalidArgument)]
+    [InlineData(ModelFetchFailureKind.InvalidSelection, StatusCode.InvalidArgument)]
     public void Each_model_fetch_failure_kind_has_its_status_code(ModelFetchFailureKind kind, StatusCode expected)
     {
         var status = ExceptionStatusMapper.ToStatus(new TestModelFetchException(kind, "registry.local/m:1"), Publish, false, false);

@@ -67,7 +67,7 @@ public sealed class CacheCommand : Command
                 var reference = model.References.Count > 0 ? model.References[^1] : "-";
                 await _console.Out.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{reference}\t{model.ManifestDigest}\t{Output.ByteSize.Format(model.Size)}\t{model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ}\t{users.GetValueOrDefault(model.ManifestDigest)}"));
+                    $"{reference}\t{model.Key}\t{Output.ByteSize.Format(model.Size)}\t{model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ}\t{users.GetValueOrDefault(model.Key)}"));
             }
 
             await _console.Out.WriteLineAsync(string.Create(
@@ -104,7 +104,7 @@ public sealed class CacheCommand : Command
                 var reference = model.References.Count > 0 ? model.References[^1] : "-";
                 await _console.Out.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{verb} {reference} {model.ManifestDigest} ({Output.ByteSize.Format(model.Size)}, last used {model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ})"));
+                    $"{verb} {reference} {model.Key} ({Output.ByteSize.Format(model.Size)}, last used {model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ})"));
             }
 
             await _console.Out.WriteLineAsync(string.Create(

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ModelCsi.Core.ModelPack;
 
 namespace ModelCsi.Core.Cache;
 
@@ -9,13 +10,23 @@ public sealed record CachedModelRecord
     public required string ManifestDigest { get; init; }
 
     /// <summary>The references that resolved to this model, most recent last.</summary>
+    /// <summary>The layers the model was limited to; null for the whole model.</summary>
+    [JsonPropertyName("selection")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LayerSelection? Selection { get; init; }
+
+    /// <summary>The model's <see cref="ModelCacheKey"/>: what its directory, record and in-use marks are keyed by.</summary>
+    [JsonIgnore]
+    public string Key => ModelCacheKey.For(ManifestDigest, Selection);
+
     [JsonPropertyName("references")]
     public required IReadOnlyList<string> References { get; init; }
 
-    /// <summary>Sum of the layer sizes as published (compressed where the layer is).</summary>
+    /// <summary>Sum of the (selected) layer sizes as published (compressed where the layer is).</summary>
     [JsonPropertyName("size")]
     public required long Size { get; init; }
 
+    /// <summary>Digests of the layers in the model directory: the selected ones for a subset.</summary>
     [JsonPropertyName("layers")]
     public required IReadOnlyList<string> Layers { get; init; }
 

@@ -14,8 +14,12 @@ public interface IModelStore
     Task<ModelHandle> EnsureModelAsync(ModelRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Records that a published volume uses the model, so eviction leaves it alone.</summary>
-    void MarkInUse(string manifestDigest, string volumeId);
+    /// <param name="cacheKey">The <see cref="ModelHandle.CacheKey"/> of the model.</param>
+    /// <param name="volumeId">The volume.</param>
+    void MarkInUse(string cacheKey, string volumeId);
 
     /// <summary>Records that a published volume no longer uses the model.</summary>
-    void MarkUnused(string manifestDigest, string volumeId);
+    /// <param name="cacheKey">The <see cref="ModelHandle.CacheKey"/> of the model.</param>
+    /// <param name="volumeId">The volume.</param>
+    void MarkUnused(string cacheKey, string volumeId);
 }

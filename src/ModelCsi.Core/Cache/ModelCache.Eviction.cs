@@ -40,7 +40,7 @@ public sealed partial class ModelCache
     /// <summary>Bytes the cache holds now (verified blobs, partial downloads, unpacked layers).</summary>
     public long MeasureCacheBytes() => MeasureContent().Values.Sum();
 
-    private void EnsureRoomFor(string reference, string manifestDigest, OciManifest manifest)
+    private void EnsureRoomFor(string reference, string key, OciManifest manifest)
     {
         var needed = manifest.Layers
             .Where(l => !IsLayerCached(l))
@@ -64,7 +64,7 @@ public sealed partial class ModelCache
             throw new ModelPullException(
                 ModelFetchFailureKind.InsufficientStorage,
                 reference,
-                $"not enough room in the model cache for '{reference}' ({manifestDigest}): needs {Format(needed)} ({needed} bytes), "
+                $"not enough room in the model cache for '{reference}' ({key}): needs {Format(needed)} ({needed} bytes), "
                 + $"{Format(Math.Max(0, result.AvailableBytes))} ({Math.Max(0, result.AvailableBytes)} bytes) available even after evicting every unused model "
                 + $"({limit}; {disk})")
             { Step = "check disk space" };
@@ -92,9 +92,9 @@ public sealed partial class ModelCache
             }
         }
 
-        foreach (var (digest, manifest) in _activePulls)
+        foreach (var (_, active) in _activePulls)
         {
-            foreach (var item in ContentOf(digest, manifest))
+            foreach (var item in ContentOf(active.ManifestDigest, active.Manifest))
             {
                 references[item] = references.GetValueOrDefault(item) + 1_000_000;
             }
@@ -106,11 +106,11 @@ public sealed partial class ModelCache
         var projected = before - orphans.Sum(k => usage[k]);
 
         var candidates = models
-            .Where(m => UserCount(m.Record.ManifestDigest) == 0
-                && !_activePulls.ContainsKey(m.Record.ManifestDigest)
-                && !_modelPulls.IsRunning(m.Record.ManifestDigest))
+            .Where(m => UserCount(m.Record.Key) == 0
+                && !_activePulls.ContainsKey(m.Record.Key)
+                && !_modelPulls.IsRunning(m.Record.Key))
             .OrderBy(m => m.Record.LastUsedAt)
-            .ThenBy(m => m.Record.ManifestDigest, StringComparer.Ordinal)
+            .ThenBy(m => m.Record.Key, StringComparer.Ordinal)
             .ToList();
 
         var evicted = new List<StoredModel>();
@@ -159,16 +159,16 @@ public sealed partial class ModelCache
         // A crash in between leaves drift that the start-up reconciliation repairs.
         foreach (var model in evicted)
         {
-            var digest = model.Record.ManifestDigest;
-            var hidden = Path.Combine(_layout.Temp, $"evict-{Digest.Hex(digest)[..12]}-{Guid.NewGuid():N}");
-            Directory.Move(_layout.Model(digest), hidden);
+            var key = model.Record.Key;
+            var hidden = Path.Combine(_layout.Temp, $"evict-{ModelCacheKey.FileName(key)[..12]}-{Guid.NewGuid():N}");
+            Directory.Move(_layout.Model(key), hidden);
             trash.Add(hidden);
             lock (_recordLock)
             {
-                File.Delete(_layout.ModelRecord(digest));
+                File.Delete(_layout.ModelRecord(key));
             }
 
-            Log.Evicted(_logger, string.Join(", ", model.Record.References), digest, model.Record.LastUsedAt, model.Record.Size);
+            Log.Evicted(_logger, string.Join(", ", model.Record.References), key, model.Record.LastUsedAt, model.Record.Size);
         }
 
         foreach (var item in orphans)
@@ -289,7 +289,7 @@ public sealed partial class ModelCache
         {
             var manifest = TryReadManifest(record.ManifestDigest);
             var content = manifest is not null
-                ? ContentOf(record.ManifestDigest, manifest).ToHashSet(StringComparer.Ordinal)
+                ? ContentOf(record.ManifestDigest, LimitTo(manifest, record.Selection)).ToHashSet(StringComparer.Ordinal)
                 // Without its manifest the tar layers are unknown; their directories may be collected, which the
                 // model's hard links survive. The raw blobs are still protected.
                 : record.Layers.Select(_layout.Blob).Append(_layout.Blob(record.ManifestDigest)).ToHashSet(StringComparer.Ordinal);
@@ -298,6 +298,10 @@ public sealed partial class ModelCache
 
         return models;
     }
+
+    /// <summary>The manifest with only the layers a selection keeps, so a subset protects only what its directory links.</summary>
+    private static OciManifest LimitTo(OciManifest manifest, ModelPack.LayerSelection? selection) =>
+        selection is null ? manifest : manifest with { Layers = manifest.Layers.Where(selection.Selects).ToList() };
 
     private OciManifest? TryReadManifest(string manifestDigest)
     {

@@ -34,7 +34,7 @@ public sealed partial class ModelCache
             }
 
             var record = TryReadRecord(file);
-            if (record is null || !Directory.Exists(_layout.Model(record.ManifestDigest)) || file != _layout.ModelRecord(record.ManifestDigest))
+            if (record is null || !Directory.Exists(_layout.Model(record.Key)) || file != _layout.ModelRecord(record.Key))
             {
                 File.Delete(file);
                 Log.Reconciled(_logger, record is null ? "removed an unreadable record" : "removed the record of a model that is not on disk", file);
@@ -44,14 +44,16 @@ public sealed partial class ModelCache
 
         foreach (var dir in Directory.EnumerateDirectories(_layout.Models))
         {
-            var hex = Path.GetFileName(dir);
-            var digest = "sha256:" + hex;
-            if (File.Exists(_layout.ModelRecord(digest)))
+            var key = ModelCacheKey.FromFileName(Path.GetFileName(dir));
+            if (key is not null && File.Exists(_layout.ModelRecord(key)))
             {
                 continue;
             }
 
-            if (Digest.IsValidSha256(digest) && TryReadManifest(digest) is { } manifest)
+            // A subset's selection lives only in its record (the directory name holds a hash of it), so a subset
+            // without a record cannot be described again; it is removed and assembled anew from the shared blobs when asked for.
+            var digest = key is null || ModelCacheKey.IsSubset(key) ? null : key;
+            if (digest is not null && TryReadManifest(digest) is { } manifest)
             {
                 var when = new DateTimeOffset(Directory.GetLastWriteTimeUtc(dir), TimeSpan.Zero);
                 WriteRecord(new CachedModelRecord
@@ -70,7 +72,9 @@ public sealed partial class ModelCache
                 var hidden = Path.Combine(_layout.Temp, "unknown-" + Guid.NewGuid().ToString("N"));
                 Directory.Move(dir, hidden);
                 DeleteTree(hidden);
-                Log.Reconciled(_logger, "removed a model directory without record or manifest", dir);
+                Log.Reconciled(_logger, key is not null && ModelCacheKey.IsSubset(key)
+                    ? "removed a model subset directory without record"
+                    : "removed a model directory without record or manifest", dir);
             }
 
             fixes++;

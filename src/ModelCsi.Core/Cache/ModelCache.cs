@@ -42,8 +42,9 @@ public sealed partial class ModelCache : IModelStore, IDisposable
     // is about to be mounted and an eviction of the same model exclude each other.
     private readonly Lock _gate = new();
 
-    // Manifests of pulls in progress: their blobs and layers are not yet referenced by any model but must survive a collection.
-    private readonly Dictionary<string, OciManifest> _activePulls = new(StringComparer.Ordinal);
+    // Manifests (limited to the selected layers) of pulls in progress, by cache key: their blobs and layers are not
+    // yet referenced by any model but must survive a collection.
+    private readonly Dictionary<string, (string ManifestDigest, OciManifest Manifest)> _activePulls = new(StringComparer.Ordinal);
 
     public ModelCache(
         IOptions<ModelCacheOptions> options,
@@ -82,9 +83,10 @@ public sealed partial class ModelCache : IModelStore, IDisposable
     {
         var reference = ParseReference(request.Reference);
         var display = reference.ToString();
+        var selection = request.Selection;
 
         // A digest reference needs no registry round trip (nor a credential lookup) when the model is already here.
-        if (reference.Digest is { } pinned && TryClaim(display, pinned, request.VolumeId, out var cachedByDigest))
+        if (reference.Digest is { } pinned && TryClaim(display, ModelCacheKey.For(pinned, selection), request.VolumeId, out var cachedByDigest))
         {
             _metrics.CacheHits.Inc();
             request.Observer?.Completed(TimeSpan.Zero, 0, fromCache: true);
@@ -106,11 +108,23 @@ public sealed partial class ModelCache : IModelStore, IDisposable
             throw;
         }
 
-        if (TryClaim(display, model.ManifestDigest, request.VolumeId, out var cached))
+        var key = ModelCacheKey.For(model.ManifestDigest, selection);
+        if (TryClaim(display, key, request.VolumeId, out var cached))
         {
             _metrics.CacheHits.Inc();
             request.Observer?.Completed(TimeSpan.Zero, 0, fromCache: true);
             return cached;
+        }
+
+        OciManifest selected;
+        try
+        {
+            selected = SelectLayers(display, model, selection);
+        }
+        catch (ModelPullException e)
+        {
+            request.Observer?.Failed(e.Message);
+            throw;
         }
 
         _metrics.CacheMisses.Inc();
@@ -118,17 +132,17 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         for (var attempt = 1; ; attempt++)
         {
             // Everyone waiting on the same pull hears how it goes, late joiners included.
-            var observers = _pullObservers.GetOrAdd(model.ManifestDigest, _ => new PullObserverGroup());
+            var observers = _pullObservers.GetOrAdd(key, _ => new PullObserverGroup());
             if (request.Observer is { } observer)
             {
                 observers.Attach(observer);
             }
 
             var pulled = await _modelPulls.RunAsync(
-                model.ManifestDigest,
-                lifetime => PullAsync(repository, model, observers, lifetime),
+                key,
+                lifetime => PullAsync(repository, model, selected, selection, observers, lifetime),
                 cancellationToken);
-            if (TryClaim(display, pulled.ManifestDigest, request.VolumeId, out var claimed, logHit: false))
+            if (TryClaim(display, pulled.CacheKey, request.VolumeId, out var claimed, logHit: false))
             {
                 return claimed;
             }
@@ -141,66 +155,66 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         }
     }
 
-    public void MarkInUse(string manifestDigest, string volumeId)
+    public void MarkInUse(string cacheKey, string volumeId)
     {
         lock (_users)
         {
-            if (!_users.TryGetValue(manifestDigest, out var volumes))
+            if (!_users.TryGetValue(cacheKey, out var volumes))
             {
-                _users[manifestDigest] = volumes = new HashSet<string>(StringComparer.Ordinal);
+                _users[cacheKey] = volumes = new HashSet<string>(StringComparer.Ordinal);
             }
 
             volumes.Add(volumeId);
         }
     }
 
-    public void MarkUnused(string manifestDigest, string volumeId)
+    public void MarkUnused(string cacheKey, string volumeId)
     {
         lock (_users)
         {
-            if (_users.TryGetValue(manifestDigest, out var volumes) && volumes.Remove(volumeId) && volumes.Count == 0)
+            if (_users.TryGetValue(cacheKey, out var volumes) && volumes.Remove(volumeId) && volumes.Count == 0)
             {
-                _users.Remove(manifestDigest);
+                _users.Remove(cacheKey);
             }
         }
     }
 
-    /// <summary>How many published volumes use the model now.</summary>
-    public int UserCount(string manifestDigest)
+    /// <summary>How many published volumes use the model (by <see cref="ModelCacheKey"/>) now.</summary>
+    public int UserCount(string cacheKey)
     {
         lock (_users)
         {
-            return _users.TryGetValue(manifestDigest, out var volumes) ? volumes.Count : 0;
+            return _users.TryGetValue(cacheKey, out var volumes) ? volumes.Count : 0;
         }
     }
 
-    /// <summary>Looks a model up without touching the network.</summary>
-    public bool TryGetCached(string reference, string manifestDigest, out ModelHandle handle) =>
-        TryClaim(reference, manifestDigest, volumeId: null, out handle);
+    /// <summary>Looks a model up (by <see cref="ModelCacheKey"/>) without touching the network.</summary>
+    public bool TryGetCached(string reference, string cacheKey, out ModelHandle handle) =>
+        TryClaim(reference, cacheKey, volumeId: null, out handle);
 
     /// <summary>
     /// Finds a complete model and, in the same step as far as eviction can tell, marks it used by the
     /// volume, so nothing evicts it between the lookup and the mount.
     /// </summary>
-    private bool TryClaim(string reference, string manifestDigest, string? volumeId, out ModelHandle handle, bool logHit = true)
+    private bool TryClaim(string reference, string key, string? volumeId, out ModelHandle handle, bool logHit = true)
     {
-        var path = _layout.Model(manifestDigest);
+        var path = _layout.Model(key);
         lock (_gate)
         {
             if (Directory.Exists(path))
             {
                 if (logHit)
                 {
-                    Log.CacheHit(_logger, reference, manifestDigest);
+                    Log.CacheHit(_logger, reference, key);
                 }
 
                 if (volumeId is not null)
                 {
-                    MarkInUse(manifestDigest, volumeId);
+                    MarkInUse(key, volumeId);
                 }
 
-                TouchRecord(manifestDigest, reference);
-                handle = new ModelHandle(reference, manifestDigest, path);
+                TouchRecord(key, reference);
+                handle = new ModelHandle(reference, ModelCacheKey.ManifestDigestOf(key), path) { CacheKey = key };
                 return true;
             }
         }
@@ -215,7 +229,7 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         var records = new List<CachedModelRecord>();
         foreach (var file in Directory.EnumerateFiles(_layout.Index, "*.json"))
         {
-            if (TryReadRecord(file) is { } record && Directory.Exists(_layout.Model(record.ManifestDigest)))
+            if (TryReadRecord(file) is { } record && Directory.Exists(_layout.Model(record.Key)))
             {
                 records.Add(record);
             }
@@ -236,11 +250,41 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         }
     }
 
-    private async Task<ModelHandle> PullAsync(RepositoryClient repository, ResolvedModel model, PullObserverGroup observers, CancellationToken lifetime)
+    /// <summary>
+    /// The manifest limited to the layers the selection keeps (the manifest itself without a selection).
+    /// A selection that keeps nothing is the volume's mistake, reported with a few of the model's paths.
+    /// </summary>
+    private static OciManifest SelectLayers(string reference, ResolvedModel model, LayerSelection? selection)
+    {
+        if (selection is null)
+        {
+            return model.Manifest;
+        }
+
+        var layers = model.Manifest.Layers.Where(selection.Selects).ToList();
+        if (layers.Count > 0)
+        {
+            return model.Manifest with { Layers = layers };
+        }
+
+        const int shown = 8;
+        var all = model.Manifest.Layers;
+        var paths = all.Take(shown).Select(l =>
+            (LayerSelection.FilePath(l) ?? $"(no path, {l.Digest})") + (LayerMediaType.TryParse(l.MediaType, out var type) ? $" [{type.Kind}]" : ""));
+        var more = all.Count > shown ? $" and {all.Count - shown} more" : "";
+        throw new ModelPullException(
+            ModelFetchFailureKind.InvalidSelection,
+            reference,
+            $"the layer selection ({selection}) matches nothing in '{reference}' ({model.ManifestDigest}); its {all.Count} layers are: {string.Join(", ", paths)}{more}")
+        { Step = "select layers" };
+    }
+
+    private async Task<ModelHandle> PullAsync(
+        RepositoryClient repository, ResolvedModel model, OciManifest manifest, LayerSelection? selection, PullObserverGroup observers, CancellationToken lifetime)
     {
         var reference = model.Reference;
         var digest = model.ManifestDigest;
-        var manifest = model.Manifest;
+        var key = ModelCacheKey.For(digest, selection);
         var display = reference.ToString();
 
         var started = Stopwatch.GetTimestamp();
@@ -248,15 +292,15 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         _metrics.PullsStarted.Inc();
         lock (_gate)
         {
-            _activePulls[digest] = manifest;
+            _activePulls[key] = (digest, manifest);
         }
 
         try
         {
             var total = manifest.Layers.Sum(l => l.Size);
-            Log.PullStarted(_logger, display, digest, manifest.Layers.Count, total);
+            Log.PullStarted(_logger, display, key, manifest.Layers.Count, total);
             observers.Started(display, digest, total);
-            EnsureRoomFor(display, digest, manifest);
+            EnsureRoomFor(display, key, manifest);
 
             await FetchStepAsync(reference, "download layers", () => Parallel.ForEachAsync(
                 manifest.Layers,
@@ -270,17 +314,18 @@ public sealed partial class ModelCache : IModelStore, IDisposable
             WriteRecord(new CachedModelRecord
             {
                 ManifestDigest = digest,
+                Selection = selection,
                 References = [display],
                 Size = total,
                 Layers = manifest.Layers.Select(l => l.Digest).ToList(),
                 PulledAt = _time.GetUtcNow(),
                 LastUsedAt = _time.GetUtcNow(),
             });
-            var path = Step(display, "assemble model", () => Assemble(digest, manifest));
-            Log.PullCompleted(_logger, display, digest, Stopwatch.GetElapsedTime(started).TotalSeconds, totals.Downloaded, totals.Resumed);
+            var path = Step(display, "assemble model", () => Assemble(key, manifest));
+            Log.PullCompleted(_logger, display, key, Stopwatch.GetElapsedTime(started).TotalSeconds, totals.Downloaded, totals.Resumed);
             _metrics.PullsSucceeded.Inc();
             observers.Completed(Stopwatch.GetElapsedTime(started), totals.Downloaded, fromCache: false);
-            return new ModelHandle(display, digest, path);
+            return new ModelHandle(display, digest, path) { CacheKey = key };
         }
         catch (Exception e)
         {
@@ -295,10 +340,10 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         }
         finally
         {
-            _pullObservers.TryRemove(new KeyValuePair<string, PullObserverGroup>(digest, observers));
+            _pullObservers.TryRemove(new KeyValuePair<string, PullObserverGroup>(key, observers));
             lock (_gate)
             {
-                _activePulls.Remove(digest);
+                _activePulls.Remove(key);
             }
 
             _metrics.BytesDownloaded.Inc(totals.Downloaded);
@@ -432,9 +477,9 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         }
     }
 
-    private string Assemble(string manifestDigest, OciManifest manifest)
+    private string Assemble(string key, OciManifest manifest)
     {
-        var final = _layout.Model(manifestDigest);
+        var final = _layout.Model(key);
         if (Directory.Exists(final))
         {
             return final;
@@ -484,18 +529,18 @@ public sealed partial class ModelCache : IModelStore, IDisposable
     {
         lock (_recordLock)
         {
-            var path = _layout.ModelRecord(record.ManifestDigest);
+            var path = _layout.ModelRecord(record.Key);
             var temp = path + ".tmp";
             File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, RecordJson));
             File.Move(temp, path, overwrite: true);
         }
     }
 
-    private void TouchRecord(string manifestDigest, string reference)
+    private void TouchRecord(string key, string reference)
     {
         lock (_recordLock)
         {
-            if (TryReadRecord(_layout.ModelRecord(manifestDigest)) is not { } record)
+            if (TryReadRecord(_layout.ModelRecord(key)) is not { } record)
             {
                 return;
             }
@@ -511,7 +556,8 @@ public sealed partial class ModelCache : IModelStore, IDisposable
         {
             return JsonSerializer.Deserialize<CachedModelRecord>(File.ReadAllBytes(path), RecordJson);
         }
-        catch (Exception e) when (e is IOException or JsonException)
+        // A selection that no longer parses (FormatException) makes the record unreadable like any other damage.
+        catch (Exception e) when (e is IOException or JsonException or FormatException)
         {
             return null;
         }

@@ -23,4 +23,7 @@ public enum ModelFetchFailureKind
 
     /// <summary>The artifact exists but is not a model this driver can unpack (wrong media types, unsupported layer form).</summary>
     Unsupported,
+
+    /// <summary>The volume's layer selection matches no layer of the model.</summary>
+    InvalidSelection,
 }

@@ -13,6 +13,9 @@ public sealed record ModelRequest(string Reference, IReadOnlyDictionary<string, 
     /// <summary>Who asks (secrets and pod), for credential lookup; null means the <see cref="Secrets"/> alone.</summary>
     public Oci.Credentials.CredentialContext? Credentials { get; init; }
 
+    /// <summary>The layers wanted; null for the whole model. A subset is cached apart from the whole model but shares its blobs.</summary>
+    public ModelPack.LayerSelection? Selection { get; init; }
+
     /// <summary>Told how the pull goes (pod Events); null for none.</summary>
     public IPullObserver? Observer { get; init; }
 

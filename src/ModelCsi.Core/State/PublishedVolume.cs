@@ -14,6 +14,10 @@ public sealed record PublishedVolume
     [JsonPropertyName("reference")]
     public required string Reference { get; init; }
 
+    /// <summary>
+    /// The model's cache key: its manifest digest, followed by <c>+&lt;selection key&gt;</c> when the volume
+    /// selected a subset of the layers (kept under this name so records written before selections still read).
+    /// </summary>
     [JsonPropertyName("manifestDigest")]
     public required string ManifestDigest { get; init; }
 

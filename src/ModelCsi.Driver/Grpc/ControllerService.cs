@@ -45,6 +45,7 @@ internal sealed class ControllerService(
             throw CsiRequestValidation.Invalid($"{method}: volume_content_source is not supported: a model volume is filled from its registry, not from a snapshot or another volume");
         }
         var requested = CsiRequestValidation.RequireModelReference(request.Parameters, method, "StorageClass parameters");
+        var selection = CsiRequestValidation.ReadLayerSelection(request.Parameters, method, "StorageClass parameters");
         var parameters = new Dictionary<string, string>(request.Parameters, StringComparer.Ordinal);
 
         if (provisioned.Find(request.Name) is { } existing)
@@ -53,7 +54,7 @@ internal sealed class ControllerService(
         }
 
         var resolved = await ResolveAsync(requested, request.Secrets, method, context.CancellationToken);
-        var modelBytes = resolved.TotalLayerBytes;
+        var modelBytes = selection is null ? resolved.TotalLayerBytes : SelectedBytes(resolved, selection, requested, method);
         var capacity = CapacityFor(modelBytes, request.CapacityRange, requested, method);
         var pinned = resolved.Reference.WithDigest(resolved.ManifestDigest);
         var pinnedText = $"{pinned.Registry}/{pinned.Repository}@{resolved.ManifestDigest}";
@@ -153,6 +154,18 @@ internal sealed class ControllerService(
                 $"{method}: model '{reference}' is {modelBytes} bytes, more than the claim's limit of {limit} bytes"));
         }
         return capacity;
+    }
+
+    /// <summary>What the node will download for the selection; a selection of nothing fails here, before any pod waits on it.</summary>
+    private static long SelectedBytes(ResolvedModel model, LayerSelection selection, string requested, string method)
+    {
+        var layers = model.Manifest.Layers.Where(selection.Selects).ToList();
+        if (layers.Count == 0)
+        {
+            throw CsiRequestValidation.Invalid(
+                $"{method}: the layer selection ({selection}) in the StorageClass parameters matches no layer of '{requested}' ({model.ManifestDigest})");
+        }
+        return layers.Sum(l => l.Size);
     }
 
     private static Volume SameOrConflict(ProvisionedVolume existing, IReadOnlyDictionary<string, string> parameters, CreateVolumeRequest request, string method)

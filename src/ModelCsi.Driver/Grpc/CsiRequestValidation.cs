@@ -1,6 +1,7 @@
 using Csi.V1;
 using Google.Protobuf.Collections;
 using Grpc.Core;
+using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.State;
 
 namespace ModelCsi.Driver.Grpc;
@@ -85,6 +86,19 @@ internal static class CsiRequestValidation
             throw Invalid($"{method}: {where} has no model reference; set '{VolumeContextKeys.ModelRef}' (or '{VolumeContextKeys.ModelReference}') to e.g. registry.example.com/models/llama:1.0");
         }
         return reference.Trim();
+    }
+
+    /// <summary>The layer selection the attributes ask for (see <see cref="LayerSelection.FromAttributes"/>); null for the whole model.</summary>
+    public static LayerSelection? ReadLayerSelection(MapField<string, string> attributes, string method, string where = "volume_context")
+    {
+        try
+        {
+            return LayerSelection.FromAttributes(attributes);
+        }
+        catch (FormatException e)
+        {
+            throw Invalid($"{method}: {where}: {e.Message}");
+        }
     }
 
     public static PodInfo ReadPodInfo(MapField<string, string> volumeContext) => new()

@@ -25,6 +25,7 @@ internal static class ExceptionStatusMapper
         // The reference names an artifact this driver cannot serve; like a malformed reference, the fix is in
         // the volume's definition, not in the node's state, so it is an argument error rather than FailedPrecondition.
         ModelFetchFailureKind.Unsupported => StatusCode.InvalidArgument,
+        ModelFetchFailureKind.InvalidSelection => StatusCode.InvalidArgument,
         _ => StatusCode.Internal,
     };
 

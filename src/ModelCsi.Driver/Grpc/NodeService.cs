@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ModelCsi.Core.Cache;
 using ModelCsi.Core.Kubernetes;
+using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Mounting;
 using ModelCsi.Core.Oci.Credentials;
 using ModelCsi.Core.State;
@@ -54,6 +55,7 @@ internal sealed class NodeService(
         CsiRequestValidation.RequireReadOnlyMountCapability(request.VolumeCapability, method, pod.Ephemeral);
         var reference = CsiRequestValidation.RequireModelReference(request.VolumeContext, method);
         var subPath = SubPath.Parse(request.VolumeContext.GetValueOrDefault(VolumeContextKeys.SubPath), method);
+        var selection = CsiRequestValidation.ReadLayerSelection(request.VolumeContext, method);
         var volumeId = request.VolumeId;
         var target = MountInfoParser.NormalizePath(request.TargetPath);
 
@@ -68,6 +70,7 @@ internal sealed class NodeService(
         if (mount is not null)
         {
             EnsureSameVolume(existing, volumeId, target, reference, subPath, method);
+            EnsureSameSelection(existing!, volumeId, target, selection, method);
             if (!mount.IsReadOnly)
             {
                 throw new InvalidOperationException($"{target} is mounted read-write; refusing to hand it to a pod");
@@ -84,6 +87,7 @@ internal sealed class NodeService(
             {
                 VolumeId = volumeId,
                 Credentials = credentials,
+                Selection = selection,
                 Observer = pullEvents?.ForPod(credentials, reference),
             },
             cancellationToken);
@@ -94,9 +98,9 @@ internal sealed class NodeService(
         catch
         {
             // Unmarked only if no other record of this volume (another target) still uses the model.
-            if (!volumes.All.Any(v => v.VolumeId == volumeId && v.ManifestDigest == model.ManifestDigest))
+            if (!volumes.All.Any(v => v.VolumeId == volumeId && v.ManifestDigest == model.CacheKey))
             {
-                modelStore.MarkUnused(model.ManifestDigest, volumeId);
+                modelStore.MarkUnused(model.CacheKey, volumeId);
             }
             throw;
         }
@@ -122,7 +126,7 @@ internal sealed class NodeService(
             VolumeId = volumeId,
             TargetPath = target,
             Reference = reference,
-            ManifestDigest = model.ManifestDigest,
+            ManifestDigest = model.CacheKey,
             SourcePath = source,
             SubPath = subPath,
             Pod = pod,
@@ -143,9 +147,9 @@ internal sealed class NodeService(
             volumes.Remove(volumeId, target);
             throw;
         }
-        modelStore.MarkInUse(model.ManifestDigest, volumeId);
+        modelStore.MarkInUse(model.CacheKey, volumeId);
         metrics.PublishedVolumes.Set(volumes.All.Count);
-        Log.Published(logger, reference, model.ManifestDigest, target);
+        Log.Published(logger, reference, model.CacheKey, target);
     }
 
     public override async Task<NodeUnpublishVolumeResponse> NodeUnpublishVolume(NodeUnpublishVolumeRequest request, ServerCallContext context)
@@ -240,6 +244,20 @@ internal sealed class NodeService(
         ?? throw new RpcException(new Status(
             StatusCode.Aborted,
             $"{method}: another operation on volume {volumeId} at {target} is still in progress; retry later"));
+
+    /// <summary>A different selection of the same model is a different model: its record names another cache key.</summary>
+    private static void EnsureSameSelection(PublishedVolume existing, string volumeId, string target, LayerSelection? selection, string method)
+    {
+        var published = ModelCacheKey.SelectionKeyOf(existing.ManifestDigest);
+        if (!string.Equals(published, selection?.CacheKey, StringComparison.Ordinal))
+        {
+            throw new RpcException(new Status(
+                StatusCode.AlreadyExists,
+                $"{method}: volume {volumeId} is already published at {target} with "
+                + (published is null ? "the whole model" : "another layer selection")
+                + $"; this request asks for " + (selection is null ? "the whole model" : $"layers: {selection}")));
+        }
+    }
 
     private void EnsureSameVolume(PublishedVolume? existing, string volumeId, string target, string reference, string? subPath, string method)
     {

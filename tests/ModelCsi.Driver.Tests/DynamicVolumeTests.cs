@@ -84,6 +84,9 @@ public sealed class DynamicVolumeTests(RegistryFixture registry) : IClassFixture
         Assert.False(Directory.Exists(Path.Combine(b.TargetPath, "models", "llm")));
         var write = Record.Exception(() => File.WriteAllText(Path.Combine(a.TargetPath, "models", "llm", "config.json"), "changed"));
         Assert.NotNull(write);
+        // The propagated copy keeps the read-only flag of the mount it copies (per-mount flags do not propagate on a remount).
+        Assert.True(MountsUnder(a.TargetPath).Single(m => m.MountPoint == Path.Combine(a.TargetPath, "models", "llm")).IsReadOnly);
+        Assert.Empty(MountsUnder(b.TargetPath));
 
         Assert.Empty(await socketB.ListAsync());
         using (var notFound = await socketB.GetAsync("llm"))
@@ -143,6 +146,8 @@ public sealed class DynamicVolumeTests(RegistryFixture registry) : IClassFixture
         await first.WaitForExitAsync();
 
         await using var second = await DriverProcess.StartAsync(scratch);
+        // Kubelet retrying the publish after the restart finds the volume in place.
+        await new Node.NodeClient(second.Channel).NodePublishVolumeAsync(a, Deadline);
         using var again = new DynamicSocket(Path.Combine(a.TargetPath, "api.sock"));
         var listed = await Eventually.ValueAsync(() => TryList(again), list => list is not null, Patience);
         Assert.Equal([("kept", "ready")], listed);
@@ -161,6 +166,45 @@ public sealed class DynamicVolumeTests(RegistryFixture registry) : IClassFixture
         await new Node.NodeClient(second.Channel).NodeUnpublishVolumeAsync(new NodeUnpublishVolumeRequest { VolumeId = a.VolumeId, TargetPath = a.TargetPath }, Deadline);
         Assert.False(Directory.Exists(a.TargetPath));
         Assert.Equal([Path.Combine(second.RootDir, "dynamic", ".staging")], MountsUnder(scratch.Path).Select(m => m.MountPoint));
+    }
+
+    [Fact]
+    public async Task A_pull_cut_short_by_a_driver_kill_is_started_again_after_the_restart()
+    {
+        using var sources = new TempDirectory("modelcsi-dynamic");
+        var (reference, files) = await PushModelAsync(sources, "dynamic/slow", 54);
+        await using var proxy = FaultProxy.Start(registry.Registry.Host);
+        var slowReference = reference.Replace(registry.Registry.Host, proxy.Host, StringComparison.Ordinal);
+        // Slow enough that the kill lands in the middle of the download.
+        proxy.BytesPerSecond = 20_000;
+        var scratch = new ScratchDirectory();
+        var a = DynamicPublish(scratch, "a");
+        var first = await DriverProcess.StartAsync(scratch);
+        await new Node.NodeClient(first.Channel).NodePublishVolumeAsync(a, Deadline);
+        using (var socket = new DynamicSocket(Path.Combine(a.TargetPath, "api.sock")))
+        {
+            (await socket.MountAsync("slow", slowReference)).Dispose();
+            // Progress: the total is known once the pull has resolved the manifest.
+            var started = await Eventually.ValueAsync(
+                () => socket.WaitSettledAsync("slow", TimeSpan.Zero).GetAwaiter().GetResult(),
+                m => m.GetProperty("bytesTotal").ValueKind == JsonValueKind.Number,
+                Patience);
+            Assert.Equal("pulling", started.GetProperty("state").GetString());
+            Assert.True(started.GetProperty("bytesTotal").GetInt64() >= 300_000);
+        }
+        first.KillHard();
+        await first.WaitForExitAsync();
+        Assert.False(Directory.Exists(Path.Combine(a.TargetPath, "models", "slow")));
+
+        proxy.BytesPerSecond = 0;
+        await using var second = await DriverProcess.StartAsync(scratch);
+        using var again = new DynamicSocket(Path.Combine(a.TargetPath, "api.sock"));
+        await Eventually.ValueAsync(() => TryList(again), list => list is not null, Patience);
+        Assert.Equal("ready", (await again.WaitSettledAsync("slow", Patience)).GetProperty("state").GetString());
+        await AssertFilesAsync(Path.Combine(a.TargetPath, "models", "slow"), files);
+
+        await new Node.NodeClient(second.Channel).NodeUnpublishVolumeAsync(new NodeUnpublishVolumeRequest { VolumeId = a.VolumeId, TargetPath = a.TargetPath }, Deadline);
+        Assert.False(Directory.Exists(a.TargetPath));
     }
 
     private static IReadOnlyList<(string Name, string State)>? TryList(DynamicSocket socket)
@@ -222,6 +266,12 @@ public sealed class DynamicVolumeTests(RegistryFixture registry) : IClassFixture
         {
             Assert.Equal(HttpStatusCode.BadRequest, noReference.StatusCode);
             Assert.Contains("reference", await noReference.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using (var selection = await socket.PostRawAsync("{\"name\":\"m\",\"reference\":\"r.example/m:v1\",\"selection\":{\"patterns\":[\"*.json\"]}}"))
+        {
+            // Refused rather than ignored: silently mounting the whole model would not be what was asked for.
+            Assert.Equal(HttpStatusCode.BadRequest, selection.StatusCode);
+            Assert.Contains("selection", await selection.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         using (var unknown = await socket.GetAsync("nothing"))
         {

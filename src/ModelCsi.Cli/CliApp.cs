@@ -48,6 +48,9 @@ public static class CliApp
         root.Add(new InspectCommand(console, globals));
         root.Add(new CsiCommand(console, globals));
         root.Add(new CacheCommand(console, globals));
+        root.Add(new MountCommand(console, globals));
+        root.Add(new ListMountsCommand(console, globals));
+        root.Add(new UnmountCommand(console, globals));
         return root;
     }
 }

@@ -55,7 +55,8 @@ builder.Services.AddSingleton(sp =>
     // Opening the cache reconciles it with the disk. Models of volumes published before a restart are marked
     // in use before anything can evict them.
     var cache = ActivatorUtilities.CreateInstance<ModelCache>(sp);
-    foreach (var volume in sp.GetRequiredService<PublishedVolumeStore>().All)
+    // Dynamic volumes have no model of their own; theirs are re-marked as their state files are taken up.
+    foreach (var volume in sp.GetRequiredService<PublishedVolumeStore>().All.Where(v => !v.Dynamic))
     {
         cache.MarkInUse(volume.ManifestDigest, volume.VolumeId);
     }
@@ -64,6 +65,8 @@ builder.Services.AddSingleton(sp =>
 builder.Services.AddHostedService<CacheCollectionService>();
 builder.Services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelCache>());
 builder.Services.AddSingleton<ProvisionedVolumes>();
+builder.Services.AddSingleton<ModelCsi.Driver.Dynamic.DynamicVolumes>();
+builder.Services.AddHostedService<ModelCsi.Driver.Dynamic.DynamicVolumeService>();
 
 builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ExceptionMappingInterceptor>());
 builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<DriverOptions>>((kestrel, driver) =>

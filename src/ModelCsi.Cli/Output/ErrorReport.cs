@@ -15,6 +15,14 @@ public static class ErrorReport
         DigestMismatchException or UnsafeArchiveEntryException => ExitCodes.Integrity,
         UnsupportedArtifactException or UnsupportedLayerException or IndexSelectionException => ExitCodes.UnsupportedArtifact,
         OperationCanceledException => ExitCodes.Cancelled,
+        DynamicApiException api => api.StatusCode switch
+        {
+            400 => ExitCodes.Usage,
+            404 => ExitCodes.NotFound,
+            _ => ExitCodes.General,
+        },
+        // The dynamic volume's socket is missing or nobody listens on it.
+        HttpRequestException => ExitCodes.Unavailable,
         Grpc.Core.RpcException rpc => rpc.StatusCode switch
         {
             Grpc.Core.StatusCode.InvalidArgument => ExitCodes.Usage,

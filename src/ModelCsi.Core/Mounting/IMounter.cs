@@ -11,4 +11,13 @@ public interface IMounter
 
     /// <summary>Unmounts the topmost mount at <paramref name="target"/>.</summary>
     void Unmount(string target);
+
+    /// <summary>
+    /// Makes <paramref name="path"/> a mount point of its own (binding it onto itself when it is not one yet) with
+    /// the given propagation, so mounts made under it later reach its binds (shared) or stay put (private).
+    /// </summary>
+    void SetPropagation(string path, MountPropagation propagation);
+
+    /// <summary>Moves the mount at <paramref name="source"/> to <paramref name="target"/> in one step (MS_MOVE).</summary>
+    void Move(string source, string target);
 }

@@ -13,6 +13,9 @@ public sealed partial class LibcMounter(ILogger<LibcMounter> logger) : IMounter
     private const ulong MsNodev = 4;
     private const ulong MsRemount = 32;
     private const ulong MsBind = 4096;
+    private const ulong MsMove = 8192;
+    private const ulong MsPrivate = 1 << 18;
+    private const ulong MsShared = 1 << 20;
     private const int MntDetach = 2;
 
     public void BindReadOnly(string source, string target)
@@ -78,6 +81,38 @@ public sealed partial class LibcMounter(ILogger<LibcMounter> logger) : IMounter
         {
             throw new MountException("lazy unmount", target, Marshal.GetLastPInvokeError());
         }
+    }
+
+    public void SetPropagation(string path, MountPropagation propagation)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        // Propagation is a property of a mount, not of a directory: a plain directory becomes a mount by binding it onto itself.
+        if (FindMount(path) is null && Mount(path, path, null, MsBind, IntPtr.Zero) != 0)
+        {
+            throw new MountException("bind onto itself", path, Marshal.GetLastPInvokeError());
+        }
+        var flag = propagation switch
+        {
+            MountPropagation.Shared => MsShared,
+            MountPropagation.Private => MsPrivate,
+            _ => throw new ArgumentOutOfRangeException(nameof(propagation), propagation, null),
+        };
+        if (Mount(null, path, null, flag, IntPtr.Zero) != 0)
+        {
+            throw new MountException($"making {propagation.ToString().ToLowerInvariant()}", path, Marshal.GetLastPInvokeError());
+        }
+        Log.PropagationSet(logger, path, propagation);
+    }
+
+    public void Move(string source, string target)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        ArgumentException.ThrowIfNullOrEmpty(target);
+        if (Mount(source, target, null, MsMove, IntPtr.Zero) != 0)
+        {
+            throw new MountException($"move of the mount at {source}", target, Marshal.GetLastPInvokeError());
+        }
+        Log.Moved(logger, source, target);
     }
 
     private void TryUnmountAfterFailedRemount(string target)

@@ -15,4 +15,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Could not undo the bind mount at {Target} after the read-only remount failed: {Errno}")]
     public static partial void RollbackUnmountFailed(ILogger logger, string target, string errno);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Made {Path} a {Propagation} mount")]
+    public static partial void PropagationSet(ILogger logger, string path, MountPropagation propagation);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Moved the mount at {Source} to {Target}")]
+    public static partial void Moved(ILogger logger, string source, string target);
 }

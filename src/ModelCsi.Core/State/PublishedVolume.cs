@@ -32,6 +32,14 @@ public sealed record PublishedVolume
     [JsonPropertyName("pod")]
     public PodInfo Pod { get; init; } = new();
 
+    /// <summary>
+    /// A dynamic volume: no model of its own; the pod mounts models into it through its socket. Its
+    /// <see cref="Reference"/> and <see cref="ManifestDigest"/> are empty and its mounts live in its own state file.
+    /// </summary>
+    [JsonPropertyName("dynamic")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Dynamic { get; init; }
+
     [JsonPropertyName("publishedAt")]
     public required DateTimeOffset PublishedAt { get; init; }
 }

@@ -8,6 +8,7 @@ using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Mounting;
 using ModelCsi.Core.Oci.Credentials;
 using ModelCsi.Core.State;
+using ModelCsi.Driver.Dynamic;
 using ModelCsi.Driver.Options;
 
 namespace ModelCsi.Driver.Grpc;
@@ -26,7 +27,8 @@ internal sealed class NodeService(
     TimeProvider timeProvider,
     CsiMetrics metrics,
     ILogger<NodeService> logger,
-    PullEventReporterFactory? pullEvents = null) : Node.NodeBase
+    PullEventReporterFactory? pullEvents = null,
+    DynamicVolumes? dynamicVolumes = null) : Node.NodeBase
 {
     // A retry after a crash can find more than one bind stacked at a target; this bounds the unmount loop.
     private const int MaxStackedMounts = 8;
@@ -53,6 +55,11 @@ internal sealed class NodeService(
         CsiRequestValidation.RequirePath(request.TargetPath, "target_path", method);
         var pod = CsiRequestValidation.ReadPodInfo(request.VolumeContext);
         CsiRequestValidation.RequireReadOnlyMountCapability(request.VolumeCapability, method, pod.Ephemeral);
+        if (IsDynamic(request.VolumeContext))
+        {
+            await PublishDynamicAsync(request, pod, context);
+            return new NodePublishVolumeResponse();
+        }
         var reference = CsiRequestValidation.RequireModelReference(request.VolumeContext, method);
         var subPath = SubPath.Parse(request.VolumeContext.GetValueOrDefault(VolumeContextKeys.SubPath), method);
         var selection = CsiRequestValidation.ReadLayerSelection(request.VolumeContext, method);
@@ -162,6 +169,11 @@ internal sealed class NodeService(
 
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         using var held = await AcquireAsync(volumeId, target, method, cancellation.Token);
+        if (volumes.Find(volumeId, target) is { Dynamic: true })
+        {
+            await UnpublishDynamicAsync(volumeId, target);
+            return new NodeUnpublishVolumeResponse();
+        }
 
         for (var i = 0; i < MaxStackedMounts && mounter.FindMount(target) is not null; i++)
         {
@@ -277,5 +289,73 @@ internal sealed class NodeService(
                 + (existing.SubPath is null ? "" : $" subPath {existing.SubPath}")
                 + $"; this request asks for {reference}" + (subPath is null ? "" : $" subPath {subPath}")));
         }
+    }
+
+    // ---- Dynamic volumes: the pod mounts models itself through a socket in the volume (see Dynamic/). ----
+
+    private static bool IsDynamic(Google.Protobuf.Collections.MapField<string, string> volumeContext) =>
+        string.Equals(volumeContext.GetValueOrDefault(VolumeContextKeys.Mode)?.Trim(), VolumeContextKeys.DynamicMode, StringComparison.OrdinalIgnoreCase);
+
+    private DynamicVolumes DynamicVolumes(string method) => dynamicVolumes
+        ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{method}: this node does not serve dynamic volumes"));
+
+    private async Task PublishDynamicAsync(NodePublishVolumeRequest request, PodInfo pod, ServerCallContext context)
+    {
+        const string method = nameof(NodePublishVolume);
+        var dynamic = DynamicVolumes(method);
+        var volumeId = request.VolumeId;
+        var target = MountInfoParser.NormalizePath(request.TargetPath);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var cancellationToken = cancellation.Token;
+        using var held = await AcquireAsync(volumeId, target, method, cancellationToken);
+
+        var existing = volumes.Find(volumeId, target);
+        if (mounter.FindMount(target) is not null)
+        {
+            if (existing is not { Dynamic: true })
+            {
+                var other = existing ?? volumes.FindByTarget(target);
+                throw new RpcException(new Status(StatusCode.AlreadyExists, other is null
+                    ? $"{method}: {target} is already a mount point that this driver did not create"
+                    : $"{method}: {target} already holds volume {other.VolumeId} (model {other.Reference})"));
+            }
+            Log.AlreadyPublished(logger, target);
+            return;
+        }
+
+        var layout = dynamic.Layout(volumeId, target);
+        // Recorded before mounting, as for model volumes: a restart or an unpublish after a crash still knows it.
+        await volumes.SaveAsync(
+            new PublishedVolume
+            {
+                VolumeId = volumeId,
+                TargetPath = target,
+                Reference = "",
+                ManifestDigest = "",
+                SourcePath = layout.Directory,
+                Dynamic = true,
+                Pod = pod,
+                PublishedAt = timeProvider.GetUtcNow(),
+            },
+            cancellationToken);
+        try
+        {
+            var credentials = CredentialContext.FromVolume(new Dictionary<string, string>(request.Secrets), request.VolumeContext);
+            await dynamic.PublishAsync(volumeId, target, credentials, cancellationToken);
+        }
+        catch
+        {
+            await dynamic.UnpublishAsync(volumeId, target);
+            volumes.Remove(volumeId, target);
+            throw;
+        }
+        metrics.PublishedVolumes.Set(volumes.All.Count);
+    }
+
+    private async Task UnpublishDynamicAsync(string volumeId, string target)
+    {
+        await DynamicVolumes(nameof(NodeUnpublishVolume)).UnpublishAsync(volumeId, target);
+        volumes.Remove(volumeId, target);
+        metrics.PublishedVolumes.Set(volumes.All.Count);
     }
 }

@@ -7,6 +7,10 @@ internal static class VolumeContextKeys
     public const string ModelReference = "model.csi.modelpack.org/reference";
     public const string SubPath = "subPath";
 
+    // "dynamic": no model of its own; the pod mounts models into it through a socket in the volume.
+    public const string Mode = "mode";
+    public const string DynamicMode = "dynamic";
+
     // Written by CreateVolume next to the pinned modelRef: what the StorageClass asked for, and the model's size.
     public const string RequestedReference = "model.csi.modelpack.org/requested-reference";
     public const string ModelSize = "model.csi.modelpack.org/size-bytes";

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using ModelCsi.Cli.Output;
+
+namespace ModelCsi.Cli.Commands;
+
+/// <summary><c>modelcsi mount NAME REFERENCE --socket PATH [--wait]</c>: asks a dynamic volume to mount a model under a name.</summary>
+public sealed class MountCommand : Command
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly CliConsole _console;
+    private readonly GlobalOptions _globals;
+    private readonly Argument<string> _name = new("name") { Description = "Name of the mount: the model appears at models/<name> in the volume" };
+    private readonly Argument<string> _reference = new("reference") { Description = "Model reference, e.g. registry.example.com/models/llama:1.0" };
+    private readonly Option<string?> _socket = DynamicSocketClient.CreateSocketOption();
+    private readonly Option<bool> _wait = new("--wait") { Description = "Wait until the model is mounted (exit 1 if its pull fails)" };
+    private readonly Option<TimeSpan> _timeout = new("--timeout")
+    {
+        Description = "How long --wait waits",
+        DefaultValueFactory = _ => TimeSpan.FromMinutes(30),
+    };
+
+    public MountCommand(CliConsole console, GlobalOptions globals)
+        : base("mount", "Mount a model into a dynamic volume (inside a pod, through the volume's socket).\n\n" + ExitCodes.HelpText)
+    {
+        _console = console;
+        _globals = globals;
+        Add(_name);
+        Add(_reference);
+        Add(_socket);
+        Add(_wait);
+        Add(_timeout);
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var name = parseResult.GetValue(_name)!;
+        try
+        {
+            using var client = DynamicSocketClient.Open(parseResult, _socket, _console);
+            var mount = await client.MountAsync(name, parseResult.GetValue(_reference)!, cancellationToken);
+            if (!parseResult.GetValue(_wait))
+            {
+                await _console.Out.WriteLineAsync($"mounting {mount.Reference} at {mount.Path} ({mount.State})");
+                return ExitCodes.Success;
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(parseResult.GetValue(_timeout));
+            while (mount.State == "pulling")
+            {
+                await Task.Delay(PollInterval, _console.Time, timeout.Token);
+                mount = await client.GetAsync(name, timeout.Token);
+            }
+
+            if (mount.State != "ready")
+            {
+                await _console.Error.WriteLineAsync($"error: mount {name}: {mount.Reference}: {mount.Error ?? mount.State}");
+                return ExitCodes.General;
+            }
+
+            await _console.Out.WriteLineAsync($"mounted {mount.Reference}@{mount.ManifestDigest} at {mount.Path}");
+            return ExitCodes.Success;
+        }
+        catch (Exception e)
+        {
+            return ErrorReport.Write(e, $"mount {name}", _console, parseResult.GetValue(_globals.Verbose));
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace ModelCsi.Driver.Dynamic;
+
+internal enum DynamicMountError
+{
+    Invalid,
+    NameTaken,
+    NotFound,
+}

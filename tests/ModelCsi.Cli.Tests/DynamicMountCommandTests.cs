@@ -128,4 +128,21 @@ public sealed class DynamicMountCommandTests(RegistryFixture fixture) : IClassFi
         Assert.True(fromEnvironment.ExitCode == 0, fromEnvironment.ToString());
         Assert.Contains("absent\tfailed", fromEnvironment.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Mount_with_a_selection_shows_only_the_selected_files()
+    {
+        var reference = $"{fixture.Registry.Host}/cli/dynamic-sel:v1";
+        Assert.Equal(0, (await CliRun.RunAsync("push", RepositoryRoot.TinyModel, reference, "-q")).ExitCode);
+
+        var mount = await CliRun.RunAsync("mount", "tok", reference, "--socket", Socket, "--include", "tokenizer/**", "--include", "*.json", "--exclude-weights", "--wait");
+
+        Assert.True(mount.ExitCode == 0, mount + "\ndriver:\n" + _output);
+        var root = Path.Join(Target, "models", "tok");
+        Assert.True(File.Exists(Path.Join(root, "tokenizer", "merges.txt")));
+        Assert.True(File.Exists(Path.Join(root, "config.json")));
+        Assert.False(File.Exists(Path.Join(root, "model.safetensors")));
+        Assert.False(File.Exists(Path.Join(root, "README.md")));
+        Assert.Equal(0, (await CliRun.RunAsync("umount", "tok", "--socket", Socket)).ExitCode);
+    }
 }

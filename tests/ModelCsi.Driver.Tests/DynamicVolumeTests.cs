@@ -269,7 +269,7 @@ public sealed class DynamicVolumeTests(RegistryFixture registry) : IClassFixture
         }
         using (var selection = await socket.PostRawAsync("{\"name\":\"m\",\"reference\":\"r.example/m:v1\",\"selection\":{\"patterns\":[\"*.json\"]}}"))
         {
-            // Refused rather than ignored: silently mounting the whole model would not be what was asked for.
+            // An object with no selection key would select everything: refused rather than silently ignored.
             Assert.Equal(HttpStatusCode.BadRequest, selection.StatusCode);
             Assert.Contains("selection", await selection.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
@@ -294,5 +294,40 @@ public sealed class DynamicVolumeTests(RegistryFixture registry) : IClassFixture
             Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
         }
         await new Node.NodeClient(driver.Channel).NodeUnpublishVolumeAsync(new NodeUnpublishVolumeRequest { VolumeId = a.VolumeId, TargetPath = a.TargetPath }, Deadline);
+    }
+
+    [Fact]
+    public async Task A_dynamic_mount_with_a_selection_shows_only_the_selected_files()
+    {
+        using var sources = new TempDirectory("modelcsi-dynamic-sel");
+        var (reference, files) = await PushModelAsync(sources, "dynamic/sel", 61);
+        await using var driver = await DriverProcess.StartAsync();
+        var node = new Node.NodeClient(driver.Channel);
+        var volume = DynamicPublish(driver.Scratch, "s");
+        await node.NodePublishVolumeAsync(volume, Deadline);
+        using var socket = new DynamicSocket(Path.Combine(volume.TargetPath, "api.sock"));
+
+        using (var accepted = await socket.PostRawAsync($"{{\"name\":\"cfg\",\"reference\":\"{reference}\",\"selection\":{{\"excludeWeights\":true}}}}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        var ready = await socket.WaitSettledAsync("cfg", Patience);
+        Assert.Equal("ready", ready.GetProperty("state").GetString());
+        var mounted = Path.Combine(volume.TargetPath, "models", "cfg");
+        Assert.Equal(files["config.json"], await File.ReadAllBytesAsync(Path.Combine(mounted, "config.json")));
+        Assert.False(File.Exists(Path.Combine(mounted, "model.safetensors")));
+        using (var invalid = await socket.PostRawAsync($"{{\"name\":\"bad\",\"reference\":\"{reference}\",\"selection\":{{\"excludePatterns\":\"/abs\"}}}}"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+            Assert.Contains("/abs", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var removed = await socket.DeleteAsync("cfg"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        }
+
+        await node.NodeUnpublishVolumeAsync(new NodeUnpublishVolumeRequest { VolumeId = volume.VolumeId, TargetPath = volume.TargetPath }, Deadline);
     }
 }

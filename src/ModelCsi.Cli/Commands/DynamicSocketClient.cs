@@ -61,9 +61,10 @@ public sealed class DynamicSocketClient : IDisposable
             : new DynamicSocketClient(path);
     }
 
-    public async Task<DynamicMount> MountAsync(string name, string reference, CancellationToken cancellationToken = default)
+    public async Task<DynamicMount> MountAsync(string name, string reference, IReadOnlyDictionary<string, object>? selection = null, CancellationToken cancellationToken = default)
     {
-        using var response = await _client.PostAsJsonAsync("/mounts", new { name, reference }, JsonOptions, cancellationToken);
+        object body = selection is null ? new { name, reference } : new { name, reference, selection };
+        using var response = await _client.PostAsJsonAsync("/mounts", body, JsonOptions, cancellationToken);
         return await ReadAsync<DynamicMount>(response, cancellationToken);
     }
 

@@ -13,6 +13,9 @@ public sealed class MountCommand : Command
     private readonly Argument<string> _name = new("name") { Description = "Name of the mount: the model appears at models/<name> in the volume" };
     private readonly Argument<string> _reference = new("reference") { Description = "Model reference, e.g. registry.example.com/models/llama:1.0" };
     private readonly Option<string?> _socket = DynamicSocketClient.CreateSocketOption();
+    private readonly Option<string[]> _include = new("--include") { Description = "Mount only layers whose path matches this glob (repeatable; ** crosses directories)" };
+    private readonly Option<string[]> _exclude = new("--exclude") { Description = "Leave out layers whose path matches this glob (repeatable)" };
+    private readonly Option<bool> _excludeWeights = new("--exclude-weights") { Description = "Leave out weight layers (by media type)" };
     private readonly Option<bool> _wait = new("--wait") { Description = "Wait until the model is mounted (exit 1 if its pull fails)" };
     private readonly Option<TimeSpan> _timeout = new("--timeout")
     {
@@ -28,6 +31,9 @@ public sealed class MountCommand : Command
         Add(_name);
         Add(_reference);
         Add(_socket);
+        Add(_include);
+        Add(_exclude);
+        Add(_excludeWeights);
         Add(_wait);
         Add(_timeout);
         SetAction(RunAsync);
@@ -39,7 +45,8 @@ public sealed class MountCommand : Command
         try
         {
             using var client = DynamicSocketClient.Open(parseResult, _socket, _console);
-            var mount = await client.MountAsync(name, parseResult.GetValue(_reference)!, cancellationToken);
+            var selection = Selection(parseResult);
+            var mount = await client.MountAsync(name, parseResult.GetValue(_reference)!, selection, cancellationToken);
             if (!parseResult.GetValue(_wait))
             {
                 await _console.Out.WriteLineAsync($"mounting {mount.Reference} at {mount.Path} ({mount.State})");
@@ -67,5 +74,27 @@ public sealed class MountCommand : Command
         {
             return ErrorReport.Write(e, $"mount {name}", _console, parseResult.GetValue(_globals.Verbose));
         }
+    }
+
+    /// <summary>The selection object the socket API takes, or null for the whole model.</summary>
+    private Dictionary<string, object>? Selection(ParseResult parseResult)
+    {
+        var selection = new Dictionary<string, object>(StringComparer.Ordinal);
+        if (parseResult.GetValue(_include) is { Length: > 0 } include)
+        {
+            selection["includePatterns"] = include;
+        }
+
+        if (parseResult.GetValue(_exclude) is { Length: > 0 } exclude)
+        {
+            selection["excludePatterns"] = exclude;
+        }
+
+        if (parseResult.GetValue(_excludeWeights))
+        {
+            selection["excludeWeights"] = true;
+        }
+
+        return selection.Count == 0 ? null : selection;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ModelCsi.Core.ModelPack;
 
 namespace ModelCsi.Driver.Dynamic;
 
@@ -11,6 +12,12 @@ internal sealed record DynamicMountRecord
     [JsonPropertyName("reference")]
     public required string Reference { get; init; }
 
+    /// <summary>The optional layer selection the mount asked for.</summary>
+    [JsonPropertyName("selection")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LayerSelection? Selection { get; init; }
+
+    /// <summary>The cache key the mount holds in use: the manifest digest, plus the selection key for a subset.</summary>
     [JsonPropertyName("manifestDigest")]
     public string? ManifestDigest { get; init; }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ModelCsi.Core.Cache;
+using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Mounting;
 using ModelCsi.Core.Oci.Credentials;
 
@@ -54,7 +55,7 @@ internal sealed class DynamicVolume : IAsyncDisposable
     }
 
     /// <summary>Records the mount as pulling and starts its pull; the model appears at <c>models/&lt;name&gt;</c> when complete.</summary>
-    public DynamicMountView Add(string? name, string? reference)
+    public DynamicMountView Add(string? name, string? reference, LayerSelection? selection = null)
     {
         if (!DynamicMountName.IsValid(name))
         {
@@ -70,7 +71,7 @@ internal sealed class DynamicVolume : IAsyncDisposable
             {
                 throw new DynamicMountException(DynamicMountError.NameTaken, $"a mount named '{name}' already exists (model {existing.Record.Reference}); unmount it first");
             }
-            var entry = new Entry(new DynamicMountRecord { Name = name!, Reference = reference.Trim(), State = DynamicMountState.Pulling });
+            var entry = new Entry(new DynamicMountRecord { Name = name!, Reference = reference.Trim(), Selection = selection, State = DynamicMountState.Pulling });
             _entries[entry.Record.Name] = entry;
             Persist();
             StartPull(entry);
@@ -193,6 +194,7 @@ internal sealed class DynamicVolume : IAsyncDisposable
                 new ModelRequest(entry.Record.Reference)
                 {
                     VolumeId = VolumeId,
+                    Selection = entry.Record.Selection,
                     Credentials = _credentials,
                     Observer = entry.Progress,
                 },
@@ -201,14 +203,14 @@ internal sealed class DynamicVolume : IAsyncDisposable
             {
                 if (cancellationToken.IsCancellationRequested || !IsCurrent(entry))
                 {
-                    Release(model.ManifestDigest);
+                    Release(model.CacheKey);
                     return;
                 }
                 MountModel(name, model.ModelPath);
-                entry.Record = entry.Record with { State = DynamicMountState.Ready, ManifestDigest = model.ManifestDigest, Error = null };
+                entry.Record = entry.Record with { State = DynamicMountState.Ready, ManifestDigest = model.CacheKey, Error = null };
                 Persist();
             }
-            Log.MountReady(_logger, VolumeId, name, entry.Record.Reference, model.ManifestDigest);
+            Log.MountReady(_logger, VolumeId, name, entry.Record.Reference, model.CacheKey);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -217,7 +219,7 @@ internal sealed class DynamicVolume : IAsyncDisposable
             {
                 lock (_lock)
                 {
-                    Release(model.ManifestDigest);
+                    Release(model.CacheKey);
                 }
             }
         }
@@ -227,7 +229,7 @@ internal sealed class DynamicVolume : IAsyncDisposable
             {
                 if (model is not null)
                 {
-                    Release(model.ManifestDigest);
+                    Release(model.CacheKey);
                 }
                 if (IsCurrent(entry))
                 {

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
+using ModelCsi.Core.ModelPack;
+
 namespace ModelCsi.Driver.Dynamic;
 
 /// <summary>
@@ -66,11 +68,16 @@ internal sealed class DynamicVolumeApi : IAsyncDisposable
             {
                 return Error(StatusCodes.Status400BadRequest, "the body must be a JSON object with 'name' and 'reference'");
             }
-            if (body.Selection is { ValueKind: not JsonValueKind.Null })
+            LayerSelection? selection;
+            try
             {
-                return Error(StatusCodes.Status400BadRequest, "'selection' is not supported by this driver version; mount the whole model");
+                selection = ReadSelection(body.Selection);
             }
-            return Answer(() => Results.Json(volume.Add(body.Name, body.Reference), JsonOptions, statusCode: StatusCodes.Status202Accepted));
+            catch (FormatException ex)
+            {
+                return Error(StatusCodes.Status400BadRequest, "invalid 'selection': " + ex.Message);
+            }
+            return Answer(() => Results.Json(volume.Add(body.Name, body.Reference, selection), JsonOptions, statusCode: StatusCodes.Status202Accepted));
         });
         app.MapDelete("/mounts/{name}", async (string name, CancellationToken cancellationToken) =>
         {
@@ -84,6 +91,38 @@ internal sealed class DynamicVolumeApi : IAsyncDisposable
                 return Error(ex);
             }
         });
+    }
+
+    /// <summary>
+    /// A selection object uses the volume attribute keys (<c>includePatterns</c>, <c>excludePatterns</c>,
+    /// <c>excludeWeights</c>), with JSON arrays, comma lists or booleans as values.
+    /// </summary>
+    private static LayerSelection? ReadSelection(JsonElement? selection)
+    {
+        if (selection is not { ValueKind: not JsonValueKind.Null } element)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException("must be an object with includePatterns, excludePatterns or excludeWeights");
+        }
+
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            attributes[property.Name] = property.Value.ValueKind switch
+            {
+                JsonValueKind.String => property.Value.GetString()!,
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                _ => property.Value.GetRawText(),
+            };
+        }
+
+        return LayerSelection.FromAttributes(attributes)
+            ?? throw new FormatException("it selects the whole model; leave it out instead");
     }
 
     private static IResult Answer(Func<IResult> action)

@@ -70,4 +70,31 @@ public sealed class CacheCommandTests(RegistryFixture fixture) : IClassFixture<R
         Assert.Contains(used.Digest, after.Out, StringComparison.Ordinal);
         Assert.DoesNotContain(unused.Digest, after.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Cache_gc_never_evicts_a_model_mounted_into_a_dynamic_volume()
+    {
+        var root = _temp.Combine("root-dynamic");
+        var mounted = await PushAsync(90);
+        using (var client = new RegistryClient(OciTestContent.QuickRetries()))
+        using (var cache = new ModelCache(Options.Create(new ModelCacheOptions { RootDirectory = root, ReservedFreeBytes = 0 }), client, new LayerUnpacker(), TimeProvider.System, NullLogger<ModelCache>.Instance))
+        {
+            await cache.EnsureModelAsync(new ModelRequest(mounted.Reference));
+        }
+
+        // What the driver writes for a dynamic volume with one ready mount.
+        Directory.CreateDirectory(Path.Combine(root, "dynamic"));
+        await File.WriteAllTextAsync(
+            Path.Combine(root, "dynamic", "0123456789abcdef.json"),
+            $"[{{\"name\":\"llm\",\"reference\":\"{mounted.Reference}\",\"manifestDigest\":\"{mounted.Digest}\",\"state\":\"ready\"}}]");
+
+        var ls = await CliRun.RunAsync("cache", "ls", "--root-dir", root);
+        var gc = await CliRun.RunAsync("cache", "gc", "--root-dir", root, "--max-size", "1");
+
+        Assert.Contains(ls.Out.Split('\n'), l => l.Contains(mounted.Digest, StringComparison.Ordinal) && l.TrimEnd().EndsWith("\t1", StringComparison.Ordinal));
+        Assert.True(gc.ExitCode == 0, gc.ToString());
+        Assert.DoesNotContain($"evicted {mounted.Reference}", gc.Out, StringComparison.Ordinal);
+        Assert.Contains("evicted 0 models", gc.Out, StringComparison.Ordinal);
+        Assert.Contains(mounted.Digest, (await CliRun.RunAsync("cache", "ls", "--root-dir", root)).Out, StringComparison.Ordinal);
+    }
 }

@@ -132,13 +132,41 @@ public sealed class CacheCommand : Command
         if (Directory.Exists(volumesDir))
         {
             var volumes = new PublishedVolumeStore(root, Microsoft.Extensions.Logging.Abstractions.NullLogger<PublishedVolumeStore>.Instance);
-            foreach (var volume in volumes.All)
+            foreach (var volume in volumes.All.Where(v => !string.IsNullOrEmpty(v.ManifestDigest)))
             {
                 cache.MarkInUse(volume.ManifestDigest, volume.VolumeId);
                 users[volume.ManifestDigest] = users.GetValueOrDefault(volume.ManifestDigest) + 1;
             }
         }
 
+        // Models mounted into dynamic volumes are in use too; their state files list them.
+        foreach (var (key, user) in DynamicMounts(Path.Combine(root, "dynamic")))
+        {
+            cache.MarkInUse(key, user);
+            users[key] = users.GetValueOrDefault(key) + 1;
+        }
+
         return cache;
+    }
+
+    /// <summary>(cache key, user id) of every model a dynamic volume's state file says is mounted or being mounted.</summary>
+    private static IEnumerable<(string Key, string User)> DynamicMounts(string dynamicRoot)
+    {
+        if (!Directory.Exists(dynamicRoot))
+        {
+            yield break;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(dynamicRoot, "*.json"))
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(file));
+            foreach (var mount in document.RootElement.EnumerateArray())
+            {
+                if (mount.TryGetProperty("manifestDigest", out var key) && key.GetString() is { Length: > 0 } cacheKey)
+                {
+                    yield return (cacheKey, $"dynamic:{Path.GetFileNameWithoutExtension(file)}/{mount.GetProperty("name").GetString()}");
+                }
+            }
+        }
     }
 }

@@ -9,7 +9,8 @@ using Xunit;
 namespace ModelCsi.Core.Tests.ModelPack;
 
 /// <summary>Whole models through the real registry: a 1 GiB weight file, and artifacts laid out the way other tools write them.</summary>
-public sealed class ModelRoundTripTests(RegistryFixture fixture) : IClassFixture<RegistryFixture>, IDisposable
+[Collection(MemoryBoundCollection.Name)]
+public sealed class ModelRoundTripTests(RegistryFixture fixture) : IDisposable
 {
     private readonly TempDirectory _temp = new("modelcsi-roundtrip");
     private readonly RegistryClient _client = new(OciTestContent.QuickRetries());

@@ -4,7 +4,8 @@ using Xunit;
 
 namespace ModelCsi.Core.Tests.Oci;
 
-public sealed class LargeBlobTests(RegistryFixture fixture) : IClassFixture<RegistryFixture>, IDisposable
+[Collection(MemoryBoundCollection.Name)]
+public sealed class LargeBlobTests(RegistryFixture fixture) : IDisposable
 {
     private const long OneGiB = 1L << 30;
 

@@ -44,8 +44,11 @@ diff -r samples/tiny-model "$work/pulled" && echo "pulled copy is identical to s
 
 step "start the CSI node plugin on a unix socket"
 socket="$work/plugin/csi.sock"
+metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
+  || shuf -i 20000-60000 -n 1)
 dotnet "$repo_root/src/ModelCsi.Driver/bin/Release/net10.0/modelcsi-driver.dll" \
-  --endpoint "unix://$socket" --node-id demo-node --root-dir "$work/root" >"$work/driver.log" 2>&1 &
+  --endpoint "unix://$socket" --node-id demo-node --root-dir "$work/root" \
+  --metrics-address "127.0.0.1:$metrics_port" >"$work/driver.log" 2>&1 &
 driver_pid=$!
 for _ in $(seq 1 100); do [ -S "$socket" ] && break; sleep 0.1; done
 modelcsi csi probe --endpoint "unix://$socket"
@@ -77,6 +80,10 @@ stat -c '%i %h %n' "$target_a/model.safetensors" "$target_b/model.safetensors"
 gets_after=$(grep -c '"GET /v2/demo/tiny-model/blobs/' "$work/registry/registry.log" || true)
 echo "blob GETs the registry served for both publishes: $((gets_after - gets_before)) (9 layers + 1 config, once)"
 modelcsi csi stats --endpoint "unix://$socket" --volume-id csi-pod-a --path "$target_a"
+
+step "what the node's metrics say (curl http://127.0.0.1:$metrics_port/metrics)"
+curl -fsS "http://127.0.0.1:$metrics_port/metrics" \
+  | grep -E '^modelcsi_(cache_(hits|misses)_total|pulls_succeeded_total|published_volumes|cache_models|downloaded_bytes_total) ' | sed 's/^/  /'
 
 step "unpublish both pods"
 modelcsi csi unpublish --endpoint "unix://$socket" --volume-id csi-pod-a --target "$target_a"

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
-using ModelCsi.Core.Mounting;
 using ModelCsi.TestSupport;
 using Xunit;
 
@@ -9,7 +7,7 @@ namespace ModelCsi.Cli.Tests;
 /// <summary><c>modelcsi csi ...</c> against the real driver process, real registry and real mounts.</summary>
 public sealed class CsiCommandTests(RegistryFixture fixture) : IClassFixture<RegistryFixture>, IAsyncLifetime
 {
-    private readonly TempDirectory _temp = new("modelcsi-cli-csi");
+    private readonly ScratchDirectory _temp = new();
     private readonly System.Text.StringBuilder _output = new();
     private Process _driver = null!;
 
@@ -47,13 +45,6 @@ public sealed class CsiCommandTests(RegistryFixture fixture) : IClassFixture<Reg
         _driver.Kill(entireProcessTree: true);
         await _driver.WaitForExitAsync();
         _driver.Dispose();
-        var mounter = new LibcMounter(NullLogger<LibcMounter>.Instance);
-        foreach (var mount in MountInfoParser.Parse(await File.ReadAllTextAsync("/proc/self/mountinfo"))
-                     .Where(m => m.MountPoint.StartsWith(_temp.Path + "/", StringComparison.Ordinal)).Reverse())
-        {
-            mounter.Unmount(mount.MountPoint);
-        }
-
         _temp.Dispose();
     }
 

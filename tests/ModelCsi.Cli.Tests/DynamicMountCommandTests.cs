@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Csi.V1;
-using Microsoft.Extensions.Logging.Abstractions;
 using ModelCsi.Cli.Commands;
-using ModelCsi.Core.Mounting;
 using ModelCsi.TestSupport;
 using Xunit;
 using AccessMode = Csi.V1.VolumeCapability.Types.AccessMode.Types.Mode;
@@ -12,7 +10,7 @@ namespace ModelCsi.Cli.Tests;
 /// <summary><c>modelcsi mount/ls/umount --socket</c> against a dynamic volume of the real driver, real registry and real mounts.</summary>
 public sealed class DynamicMountCommandTests(RegistryFixture fixture) : IClassFixture<RegistryFixture>, IAsyncLifetime
 {
-    private readonly TempDirectory _temp = new("modelcsi-cli-dyn");
+    private readonly ScratchDirectory _temp = new();
     private readonly System.Text.StringBuilder _output = new();
     private Process _driver = null!;
 
@@ -61,13 +59,6 @@ public sealed class DynamicMountCommandTests(RegistryFixture fixture) : IClassFi
         _driver.Kill(entireProcessTree: true);
         await _driver.WaitForExitAsync();
         _driver.Dispose();
-        var mounter = new LibcMounter(NullLogger<LibcMounter>.Instance);
-        foreach (var mount in MountInfoParser.Parse(await File.ReadAllTextAsync("/proc/self/mountinfo"))
-                     .Where(m => m.MountPoint.StartsWith(_temp.Path + "/", StringComparison.Ordinal)).Reverse())
-        {
-            mounter.Unmount(mount.MountPoint);
-        }
-
         _temp.Dispose();
     }
 

@@ -3,6 +3,7 @@ using Grpc.Core;
 using ModelCsi.Driver.Tests.Support;
 using Xunit;
 using AccessMode = Csi.V1.VolumeCapability.Types.AccessMode.Types.Mode;
+using ModelCsi.TestSupport;
 
 namespace ModelCsi.Driver.Tests;
 

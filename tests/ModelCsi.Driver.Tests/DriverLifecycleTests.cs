@@ -2,6 +2,7 @@ using Csi.V1;
 using Grpc.Core;
 using ModelCsi.Driver.Tests.Support;
 using Xunit;
+using ModelCsi.TestSupport;
 
 namespace ModelCsi.Driver.Tests;
 

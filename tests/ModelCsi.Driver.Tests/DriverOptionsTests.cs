@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using ModelCsi.Driver.Options;
 using ModelCsi.Driver.Tests.Support;
 using Xunit;
+using ModelCsi.TestSupport;
 
 namespace ModelCsi.Driver.Tests;
 

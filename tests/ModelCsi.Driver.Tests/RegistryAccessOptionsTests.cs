@@ -9,6 +9,7 @@ using ModelCsi.Driver;
 using ModelCsi.Driver.Options;
 using ModelCsi.Driver.Tests.Support;
 using Xunit;
+using ModelCsi.TestSupport;
 
 namespace ModelCsi.Driver.Tests;
 

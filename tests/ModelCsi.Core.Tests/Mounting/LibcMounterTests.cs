@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelCsi.Core.Mounting;
 using Xunit;
+using ModelCsi.TestSupport;
 
 namespace ModelCsi.Core.Tests.Mounting;
 

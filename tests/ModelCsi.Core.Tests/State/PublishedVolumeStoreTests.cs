@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ModelCsi.Core.State;
 using ModelCsi.Core.Tests.Mounting;
 using Xunit;
+using ModelCsi.TestSupport;
 
 namespace ModelCsi.Core.Tests.State;
 

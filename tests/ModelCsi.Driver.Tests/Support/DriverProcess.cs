@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Grpc.Net.Client;
+using ModelCsi.TestSupport;
 
 namespace ModelCsi.Driver.Tests.Support;
 

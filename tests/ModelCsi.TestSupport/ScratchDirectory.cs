@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelCsi.Core.Mounting;
 
-namespace ModelCsi.Core.Tests.Mounting;
+namespace ModelCsi.TestSupport;
 
-/// <summary>A temp directory that, on dispose, unmounts anything mounted inside it before deleting it.</summary>
+/// <summary>A temp directory that, on dispose, unmounts anything mounted inside it (tests mount for real) before deleting it.</summary>
 public sealed class ScratchDirectory : IDisposable
 {
     public ScratchDirectory()

@@ -235,40 +235,10 @@ public sealed partial class ModelCache
 
         foreach (var dir in Directory.EnumerateDirectories(_layout.Layers))
         {
-            usage[Path.GetFullPath(dir)] = TreeBytes(dir);
+            usage[Path.GetFullPath(dir)] = TreeUsage.Measure(dir).Bytes;
         }
 
         return usage;
-    }
-
-    /// <summary>Bytes of regular files under a directory; symbolic links are never followed.</summary>
-    private static long TreeBytes(string root)
-    {
-        long bytes = 0;
-        var pending = new Stack<DirectoryInfo>();
-        pending.Push(new DirectoryInfo(root));
-        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = true };
-        while (pending.TryPop(out var directory))
-        {
-            foreach (var entry in directory.EnumerateFileSystemInfos("*", options))
-            {
-                if (entry.LinkTarget is not null)
-                {
-                    continue;
-                }
-
-                if (entry is DirectoryInfo child)
-                {
-                    pending.Push(child);
-                }
-                else if (entry is FileInfo file)
-                {
-                    bytes += file.Length;
-                }
-            }
-        }
-
-        return bytes;
     }
 
     /// <summary>The blob files and layer directories a model's directory is linked from.</summary>

@@ -210,45 +210,11 @@ internal sealed class NodeService(
         }
 
         // A model is immutable and fully present, so its size is both what is used and the whole capacity.
-        var (bytes, inodes) = MeasureTree(path);
+        var (bytes, inodes) = TreeUsage.Measure(path);
         var response = new NodeGetVolumeStatsResponse();
         response.Usage.Add(new VolumeUsage { Unit = VolumeUsage.Types.Unit.Bytes, Total = bytes, Used = bytes, Available = 0 });
         response.Usage.Add(new VolumeUsage { Unit = VolumeUsage.Types.Unit.Inodes, Total = inodes, Used = inodes, Available = 0 });
         return Task.FromResult(response);
-    }
-
-    /// <summary>
-    /// Bytes of regular files and count of entries under <paramref name="root"/> (itself included). Symbolic
-    /// links are counted but never followed: .NET's recursive enumeration would follow a link to a directory,
-    /// straight out of the model.
-    /// </summary>
-    private static (long Bytes, long Inodes) MeasureTree(string root)
-    {
-        long bytes = 0;
-        long inodes = 1;
-        var pending = new Stack<DirectoryInfo>();
-        pending.Push(new DirectoryInfo(root));
-        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = true };
-        while (pending.TryPop(out var directory))
-        {
-            foreach (var entry in directory.EnumerateFileSystemInfos("*", options))
-            {
-                inodes++;
-                if (entry.LinkTarget is not null)
-                {
-                    continue;
-                }
-                if (entry is DirectoryInfo child)
-                {
-                    pending.Push(child);
-                }
-                else if (entry is FileInfo file)
-                {
-                    bytes += file.Length;
-                }
-            }
-        }
-        return (bytes, inodes);
     }
 
     private async Task<IDisposable> AcquireAsync(string volumeId, string target, string method, CancellationToken cancellationToken) =>

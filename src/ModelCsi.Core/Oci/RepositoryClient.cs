@@ -257,7 +257,7 @@ public sealed class RepositoryClient
                     content.Position = start;
                 }
 
-                var body = new StreamContent(new NonDisposingStream(content), 1 << 20);
+                var body = new StreamContent(ReadOnlyStreamView.Borrowing(content), 1 << 20);
                 body.Headers.ContentLength = blob.Size;
                 body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 return body;
@@ -372,7 +372,7 @@ public sealed class RepositoryClient
                     throw new RegistryException($"{what}: asked for bytes from {offset}, the registry sent range {range}", response.StatusCode);
                 }
 
-                return new ResponseStream(body, response);
+                return ReadOnlyStreamView.Owning(body, response);
             }
 
             if (length is { } total && total != blob.Size)
@@ -386,7 +386,7 @@ public sealed class RepositoryClient
                 await SkipAsync(body, offset, cancellationToken);
             }
 
-            return new ResponseStream(body, response);
+            return ReadOnlyStreamView.Owning(body, response);
         }
         catch
         {

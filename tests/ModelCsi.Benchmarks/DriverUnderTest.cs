@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Grpc.Net.Client;
+using ModelCsi.TestSupport;
 
 namespace ModelCsi.Benchmarks;
 
@@ -20,7 +21,7 @@ public sealed class DriverUnderTest : IAsyncDisposable
     {
         _process = process;
         SocketPath = socketPath;
-        Channel = CreateChannel(socketPath);
+        Channel = UnixSocketChannel.Create(socketPath);
     }
 
     public string SocketPath { get; }
@@ -117,32 +118,6 @@ public sealed class DriverUnderTest : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    /// <summary>
-    /// A channel over the unix socket. The address must be http://localhost: Kestrel resets HTTP/2 streams
-    /// whose :authority is the socket path.
-    /// </summary>
-    private static GrpcChannel CreateChannel(string socketPath)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler });
     }
 
     private void Append(string? line)

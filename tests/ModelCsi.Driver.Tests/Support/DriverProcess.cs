@@ -25,7 +25,7 @@ public sealed class DriverProcess : IAsyncDisposable
         Scratch = scratch;
         SocketPath = socketPath;
         _process = process;
-        Channel = CreateChannel(socketPath);
+        Channel = UnixSocketChannel.Create(socketPath);
     }
 
     public ScratchDirectory Scratch { get; }
@@ -154,32 +154,6 @@ public sealed class DriverProcess : IAsyncDisposable
         }
         _process.Dispose();
         Scratch.Dispose();
-    }
-
-    /// <summary>
-    /// A channel over the unix socket. The address must be http://localhost: Kestrel resets HTTP/2 streams
-    /// whose :authority is the socket path.
-    /// </summary>
-    public static GrpcChannel CreateChannel(string socketPath)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler });
     }
 
     private async Task<bool> AcceptsConnectionAsync()

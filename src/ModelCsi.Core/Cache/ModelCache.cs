@@ -76,9 +76,6 @@ public sealed partial class ModelCache : IModelStore, IDisposable
 
     public CacheLayout Layout => _layout;
 
-    /// <summary>Pulls now in progress (for tests and metrics).</summary>
-    public int PullsInProgress => _modelPulls.RunningCount;
-
     public async Task<ModelHandle> EnsureModelAsync(ModelRequest request, CancellationToken cancellationToken = default)
     {
         var reference = ParseReference(request.Reference);

@@ -51,15 +51,6 @@ internal static class ModelTreeLinker
         }
     }
 
-    /// <summary>Hard-links one cached file to a relative path inside the model directory.</summary>
-    public static void LinkFile(string source, string modelRoot, string relativePath)
-    {
-        EnsureNoSymlinkOnPath(modelRoot, relativePath);
-        var target = Path.Combine(modelRoot, relativePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        LinkFile(source, target);
-    }
-
     private static void LinkFile(string source, string target)
     {
         RemoveNonDirectory(target);

@@ -32,9 +32,10 @@ builder.Services.Configure<RegistryOptions>(builder.Configuration);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IMounter, LibcMounter>();
 builder.Services.AddSingleton<VolumeOperationLocks>();
-builder.Services.AddSingleton(sp => new PublishedVolumeStore(
+builder.Services.AddSingleton<IPublishedVolumeStore>(sp => new PublishedVolumeStore(
     sp.GetRequiredService<IOptions<DriverOptions>>().Value.RootDir,
     sp.GetRequiredService<ILogger<PublishedVolumeStore>>()));
+builder.Services.AddSingleton<PublishedLeases>();
 
 builder.Services.AddSingleton(sp => new RegistryClient(
     sp.GetRequiredService<IOptions<RegistryOptions>>().Value.ToClientOptions(),
@@ -52,18 +53,14 @@ builder.Services.AddSingleton(new CacheMetrics(Metrics.DefaultRegistry));
 builder.Services.AddSingleton(new CsiMetrics(Metrics.DefaultRegistry));
 builder.Services.AddSingleton(sp =>
 {
-    // Opening the cache reconciles it with the disk. Models of volumes published before a restart are marked
-    // in use before anything can evict them.
+    // Opening the cache reconciles it with the disk. Volumes published before a restart take their leases back
+    // before anything can evict their models.
     var cache = ActivatorUtilities.CreateInstance<ModelCache>(sp);
-    // Dynamic volumes have no model of their own; theirs are re-marked as their state files are taken up.
-    foreach (var volume in sp.GetRequiredService<PublishedVolumeStore>().All.Where(v => !v.Dynamic))
-    {
-        cache.MarkInUse(volume.ManifestDigest, volume.VolumeId);
-    }
+    sp.GetRequiredService<PublishedLeases>().Restore(sp.GetRequiredService<IPublishedVolumeStore>(), cache);
     return cache;
 });
 builder.Services.AddHostedService<CacheCollectionService>();
-builder.Services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelCache>());
+builder.Services.AddSingleton<IModelSource>(sp => sp.GetRequiredService<ModelCache>());
 builder.Services.AddSingleton<ProvisionedVolumes>();
 builder.Services.AddSingleton<ModelCsi.Driver.Dynamic.DynamicVolumes>();
 builder.Services.AddHostedService<ModelCsi.Driver.Dynamic.DynamicVolumeService>();
@@ -115,7 +112,7 @@ try
         // A controller-only process has no cache and no records (and, running as non-root, no root dir).
         if (options.ServesNode)
         {
-            var volumes = app.Services.GetRequiredService<PublishedVolumeStore>();
+            var volumes = app.Services.GetRequiredService<IPublishedVolumeStore>();
             var mounter = app.Services.GetRequiredService<IMounter>();
             foreach (var volume in volumes.All)
             {

@@ -34,9 +34,9 @@ public sealed class CacheCommandTests(RegistryFixture fixture) : IClassFixture<R
         using (var client = new RegistryClient(OciTestContent.QuickRetries()))
         using (var cache = new ModelCache(Options.Create(new ModelCacheOptions { RootDirectory = root, ReservedFreeBytes = 0 }), client, new LayerUnpacker(), time, NullLogger<ModelCache>.Instance))
         {
-            await cache.EnsureModelAsync(new ModelRequest(unused.Reference));
+            await cache.AcquireAsync(new ModelRequest(unused.Reference));
             time.Advance(TimeSpan.FromMinutes(1));
-            await cache.EnsureModelAsync(new ModelRequest(used.Reference));
+            await cache.AcquireAsync(new ModelRequest(used.Reference));
         }
 
         var volumes = new PublishedVolumeStore(root, NullLogger<PublishedVolumeStore>.Instance);
@@ -45,7 +45,7 @@ public sealed class CacheCommandTests(RegistryFixture fixture) : IClassFixture<R
             VolumeId = "vol-1",
             TargetPath = "/pods/p/mount",
             Reference = used.Reference,
-            ManifestDigest = used.Digest,
+            CacheKey = used.Digest,
             SourcePath = "/unused",
             PublishedAt = DateTimeOffset.UtcNow,
         });
@@ -79,7 +79,7 @@ public sealed class CacheCommandTests(RegistryFixture fixture) : IClassFixture<R
         using (var client = new RegistryClient(OciTestContent.QuickRetries()))
         using (var cache = new ModelCache(Options.Create(new ModelCacheOptions { RootDirectory = root, ReservedFreeBytes = 0 }), client, new LayerUnpacker(), TimeProvider.System, NullLogger<ModelCache>.Instance))
         {
-            await cache.EnsureModelAsync(new ModelRequest(mounted.Reference));
+            await cache.AcquireAsync(new ModelRequest(mounted.Reference));
         }
 
         // What the driver writes for a dynamic volume with one ready mount.

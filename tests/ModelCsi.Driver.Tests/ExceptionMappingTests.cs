@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 using Csi.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,29 +15,32 @@ public sealed class ExceptionMappingTests
     private static readonly RpcCall Publish = new("NodePublishVolume", "vol-7", "/pods/p/mount");
 
     [Theory]
-    [InlineData(ModelFetchFailureKind.NotFound, StatusCode.NotFound)]
-    [InlineData(ModelFetchFailureKind.PermissionDenied, StatusCode.PermissionDenied)]
-    [InlineData(ModelFetchFailureKind.Unavailable, StatusCode.Unavailable)]
-    [InlineData(ModelFetchFailureKind.InsufficientStorage, StatusCode.ResourceExhausted)]
-    [InlineData(ModelFetchFailureKind.DataCorrupted, StatusCode.DataLoss)]
-    [InlineData(ModelFetchFailureKind.InvalidReference, StatusCode.InvalidArgument)]
-    [InlineData(ModelFetchFailureKind.Unsupported, StatusCode.InvalidArgument)]
-    [InlineData(ModelFetchFailureKind.InvalidSelection, StatusCode.InvalidArgument)]
-    public void Each_model_fetch_failure_kind_has_its_status_code(ModelFetchFailureKind kind, StatusCode expected)
+    [InlineData(FailureKind.InvalidArgument, StatusCode.InvalidArgument, "InvalidArgument")]
+    [InlineData(FailureKind.NotFound, StatusCode.NotFound, "NotFound")]
+    [InlineData(FailureKind.PermissionDenied, StatusCode.PermissionDenied, "PermissionDenied")]
+    [InlineData(FailureKind.Unavailable, StatusCode.Unavailable, "Unavailable")]
+    [InlineData(FailureKind.InsufficientStorage, StatusCode.ResourceExhausted, "InsufficientStorage")]
+    [InlineData(FailureKind.DataCorrupted, StatusCode.DataLoss, "DataCorrupted")]
+    [InlineData(FailureKind.Unsupported, StatusCode.InvalidArgument, "Unsupported")]
+    [InlineData(FailureKind.FailedPrecondition, StatusCode.FailedPrecondition, "FailedPrecondition")]
+    [InlineData(FailureKind.Internal, StatusCode.Internal, "Internal")]
+    public void Each_failure_kind_has_its_status_code_and_metric_reason(FailureKind kind, StatusCode expected, string reason)
     {
-        var status = ExceptionStatusMapper.ToStatus(new TestModelFetchException(kind, "registry.local/m:1"), Publish, false, false);
+        var status = ExceptionStatusMapper.ToStatus(new ModelPullException(kind, "registry.local/m:1", $"pulling registry.local/m:1 failed: test failure {kind}"), Publish, false, false);
 
         Assert.Equal(expected, status.StatusCode);
+        Assert.Equal(reason, FailureTable.For(kind).Reason);
         Assert.Contains("vol-7", status.Detail, StringComparison.Ordinal);
-        Assert.Contains("registry.local/m:1", status.Detail, StringComparison.Ordinal);
+        // The reference is named once: by the failure's own message, not again by the mapping.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(status.Detail, "registry\\.local/m:1"));
     }
 
     [Fact]
-    public void Every_failure_kind_is_mapped_to_something_more_specific_than_Internal()
+    public void Every_failure_kind_is_in_the_table_and_only_Internal_maps_to_Internal()
     {
-        foreach (var kind in Enum.GetValues<ModelFetchFailureKind>())
+        foreach (var kind in Enum.GetValues<FailureKind>())
         {
-            Assert.NotEqual(StatusCode.Internal, ExceptionStatusMapper.CodeFor(kind));
+            Assert.Equal(kind == FailureKind.Internal, FailureTable.For(kind).Code == StatusCode.Internal);
         }
     }
 
@@ -93,7 +97,7 @@ public sealed class ExceptionMappingTests
         var error = await Assert.ThrowsAsync<RpcException>(() => interceptor.UnaryServerHandler<NodePublishVolumeRequest, NodePublishVolumeResponse>(
             request,
             new TestServerCallContext("/csi.v1.Node/NodePublishVolume"),
-            (_, _) => throw new TestModelFetchException(ModelFetchFailureKind.PermissionDenied, "registry.local/private:1")));
+            (_, _) => throw new ModelPullException(FailureKind.PermissionDenied, "registry.local/private:1", "test failure PermissionDenied")));
 
         Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
         Assert.Contains("NodePublishVolume of volume vol-9", error.Status.Detail, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 using Csi.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -56,13 +57,25 @@ public sealed class NodePublishTests : IDisposable
         }),
         _store,
         _mounter,
-        new PublishedVolumeStore(RootDir, NullLogger<PublishedVolumeStore>.Instance),
+        Volumes(out var volumes),
         new VolumeOperationLocks(),
+        Leases(volumes),
         _lifetime,
         TimeProvider.System,
         new CsiMetrics(Prometheus.Metrics.NewCustomRegistry()),
         NullLogger<NodeService>.Instance,
         pullEvents);
+
+    private PublishedVolumeStore Volumes(out PublishedVolumeStore volumes) =>
+        volumes = new PublishedVolumeStore(RootDir, NullLogger<PublishedVolumeStore>.Instance);
+
+    /// <summary>Leases as a (re)started driver has them: taken back from the records on disk.</summary>
+    private PublishedLeases Leases(PublishedVolumeStore volumes)
+    {
+        var leases = new PublishedLeases();
+        leases.Restore(volumes, _store);
+        return leases;
+    }
 
     private NodePublishVolumeRequest Publish(string reference = Reference, string volumeId = "vol-1", string? subPath = null, string? target = null)
     {
@@ -134,7 +147,7 @@ public sealed class NodePublishTests : IDisposable
         var record = new PublishedVolumeStore(RootDir, NullLogger<PublishedVolumeStore>.Instance).Find("vol-1", _target);
         Assert.NotNull(record);
         Assert.Equal(Reference, record.Reference);
-        Assert.Equal(FakeModelStore.DigestOf(Reference), record.ManifestDigest);
+        Assert.Equal(FakeModelStore.DigestOf(Reference), record.CacheKey);
         Assert.Equal(new PodInfo { Name = "infer-0", Namespace = "ml", Uid = "uid-1", ServiceAccountName = "runner", Ephemeral = true }, record.Pod);
         Assert.DoesNotContain("s3cret", File.ReadAllText(Directory.GetFiles(Path.Combine(RootDir, "state", "volumes")).Single()), StringComparison.Ordinal);
         Assert.Contains((FakeModelStore.DigestOf(Reference), "vol-1"), _store.InUse);
@@ -204,7 +217,10 @@ public sealed class NodePublishTests : IDisposable
     {
         await PublishAsync(Publish());
 
+        // The leases died with the process; the new one takes them back from its records.
+        _store.Restart();
         _node = CreateNode();
+        Assert.Contains((FakeModelStore.DigestOf(Reference), "vol-1"), _store.InUse);
         await PublishAsync(Publish());
         var sameTargetOtherModel = await Assert.ThrowsAsync<RpcException>(() => PublishAsync(Publish(OtherReference)));
         await UnpublishAsync();
@@ -268,11 +284,11 @@ public sealed class NodePublishTests : IDisposable
     [Fact]
     public async Task A_failed_model_fetch_leaves_no_mount_and_no_record()
     {
-        _store.FailWith(ModelFetchFailureKind.NotFound);
+        _store.FailWith(FailureKind.NotFound);
 
-        var error = await Assert.ThrowsAsync<TestModelFetchException>(() => PublishAsync(Publish()));
+        var error = await Assert.ThrowsAsync<ModelPullException>(() => PublishAsync(Publish()));
 
-        Assert.Equal(ModelFetchFailureKind.NotFound, error.FailureKind);
+        Assert.Equal(FailureKind.NotFound, error.Kind);
         Assert.Null(_mounter.FindMount(_target));
         Assert.Empty(Directory.GetFiles(Path.Combine(RootDir, "state", "volumes")));
     }
@@ -329,7 +345,7 @@ public sealed class NodePublishTests : IDisposable
         Assert.Equal("infer-0", request.Credentials.PodName);
         Assert.Equal("runner", request.Credentials.ServiceAccountName);
         Assert.Equal("s3cret", request.Credentials.Secrets["token"]);
-        Assert.Equal("vol-1", request.VolumeId);
+        Assert.Equal(LeaseHolder.Volume("vol-1", _target), request.Holder);
         var observer = Assert.IsAssignableFrom<PullEventReporter>(request.Observer);
         observer.Completed(TimeSpan.Zero, 0, fromCache: true);
         await observer.FlushAsync();

@@ -118,7 +118,7 @@ public sealed class CacheCommand : Command
         }
     }
 
-    /// <summary>Opens the cache and marks every model a published volume records as in use.</summary>
+    /// <summary>Opens the cache and leases every model a published volume or dynamic mount records, as the driver does.</summary>
     private static ModelCache Open(string root, ModelCacheOptions options, out Dictionary<string, int> users)
     {
         var volumesDir = Path.Combine(root, "state", "volumes");
@@ -132,17 +132,18 @@ public sealed class CacheCommand : Command
         if (Directory.Exists(volumesDir))
         {
             var volumes = new PublishedVolumeStore(root, Microsoft.Extensions.Logging.Abstractions.NullLogger<PublishedVolumeStore>.Instance);
-            foreach (var volume in volumes.All.Where(v => !string.IsNullOrEmpty(v.ManifestDigest)))
+            foreach (var volume in volumes.All.Where(v => !string.IsNullOrEmpty(v.CacheKey)))
             {
-                cache.MarkInUse(volume.ManifestDigest, volume.VolumeId);
-                users[volume.ManifestDigest] = users.GetValueOrDefault(volume.ManifestDigest) + 1;
+                // Never disposed: the leases stand for the running driver's, for as long as this command runs.
+                cache.Acquire(volume.CacheKey, LeaseHolder.Volume(volume.VolumeId, volume.TargetPath));
+                users[volume.CacheKey] = users.GetValueOrDefault(volume.CacheKey) + 1;
             }
         }
 
         // Models mounted into dynamic volumes are in use too; their state files list them.
         foreach (var (key, user) in DynamicMounts(Path.Combine(root, "dynamic")))
         {
-            cache.MarkInUse(key, user);
+            cache.Acquire(key, new LeaseHolder(LeaseKind.DynamicMount, user));
             users[key] = users.GetValueOrDefault(key) + 1;
         }
 

@@ -12,7 +12,7 @@ namespace ModelCsi.Core.Cache;
 /// cache/blobs/sha256/&lt;hex&gt;.partial   a download in progress; resumed after a restart
 /// cache/layers/&lt;key&gt;/                 an unpacked, verified tar layer
 /// cache/models/&lt;hex&gt;/                 a complete model: hard links into blobs/ and layers/
-/// cache/models/&lt;hex&gt;-&lt;sel&gt;/           a selected subset of a model's layers (see ModelCacheKey)
+/// cache/models/&lt;hex&gt;-&lt;sel&gt;/           a selected subset of a model's layers (see CacheKey)
 /// cache/index/&lt;hex&gt;[-&lt;sel&gt;].json       what a model is: reference, selection, size, layers, last use
 /// cache/tmp/                          work in progress; emptied at start
 /// </code>
@@ -55,11 +55,11 @@ public sealed class CacheLayout
 
     public string Layer(string key) => Path.Combine(Layers, key);
 
-    /// <param name="key">A <see cref="ModelCacheKey"/>: the manifest digest, or the digest and a selection key.</param>
-    public string Model(string key) => Path.Combine(Models, ModelCacheKey.FileName(key));
+    /// <param name="key">A <see cref="CacheKeys"/>: the manifest digest, or the digest and a selection key.</param>
+    public string Model(string key) => Path.Combine(Models, CacheKeys.FileName(key));
 
-    /// <param name="key">A <see cref="ModelCacheKey"/>: the manifest digest, or the digest and a selection key.</param>
-    public string ModelRecord(string key) => Path.Combine(Index, ModelCacheKey.FileName(key) + ".json");
+    /// <param name="key">A <see cref="CacheKeys"/>: the manifest digest, or the digest and a selection key.</param>
+    public string ModelRecord(string key) => Path.Combine(Index, CacheKeys.FileName(key) + ".json");
 
     /// <summary>A fresh directory under tmp/ for work that becomes visible by rename.</summary>
     public string NewTempDirectory(string purpose)

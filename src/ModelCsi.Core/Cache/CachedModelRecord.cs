@@ -15,9 +15,9 @@ public sealed record CachedModelRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public LayerSelection? Selection { get; init; }
 
-    /// <summary>The model's <see cref="ModelCacheKey"/>: what its directory, record and in-use marks are keyed by.</summary>
+    /// <summary>The model's <see cref="CacheKeys"/>: what its directory, record and in-use marks are keyed by.</summary>
     [JsonIgnore]
-    public string Key => ModelCacheKey.For(ManifestDigest, Selection);
+    public string Key => CacheKeys.For(ManifestDigest, Selection);
 
     [JsonPropertyName("references")]
     public required IReadOnlyList<string> References { get; init; }

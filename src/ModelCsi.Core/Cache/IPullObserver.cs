@@ -19,4 +19,9 @@ public interface IPullObserver
     void Completed(TimeSpan duration, long bytesDownloaded, bool fromCache);
 
     void Failed(string reason);
+
+    /// <summary>One layer of the pull is verified and in the cache (or already was).</summary>
+    void LayerCompleted(Oci.OciDescriptor layer)
+    {
+    }
 }

@@ -20,10 +20,10 @@ public sealed record ModelRequest(string Reference, IReadOnlyDictionary<string, 
     public IPullObserver? Observer { get; init; }
 
     /// <summary>
-    /// The volume that will mount the model, if any: the store marks the model in use by it as it hands
-    /// the model out, so an eviction cannot slip in between.
+    /// Who will use the model, if anyone: the model is leased to it in the same step as it is handed out, so an
+    /// eviction cannot slip in between. Null for a caller that only wants the model in the cache.
     /// </summary>
-    public string? VolumeId { get; init; }
+    public LeaseHolder? Holder { get; init; }
 
     // Secrets must never reach a log line, so the generated record printer (which would list them) is replaced.
     public override string ToString() => Reference;

@@ -69,6 +69,17 @@ public sealed class PullObserverGroup : IPullObserver
         }
     }
 
+    public void LayerCompleted(Oci.OciDescriptor layer)
+    {
+        lock (_lock)
+        {
+            if (_outcome is null)
+            {
+                TellAll(o => o.LayerCompleted(layer));
+            }
+        }
+    }
+
     public void Completed(TimeSpan duration, long bytesDownloaded, bool fromCache) =>
         Finish(o => o.Completed(duration, bytesDownloaded, fromCache));
 

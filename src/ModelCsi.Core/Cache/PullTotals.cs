@@ -23,6 +23,8 @@ internal sealed class PullTotals(IPullObserver? observer = null)
         Interlocked.Add(ref _resumed, resumed);
     }
 
+    public void LayerCompleted(Oci.OciDescriptor layer) => observer?.LayerCompleted(layer);
+
     /// <summary>Counts bytes read from any blob of the pull (resumed or downloaded).</summary>
     public void Read(int bytes)
     {

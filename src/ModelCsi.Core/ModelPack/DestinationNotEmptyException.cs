@@ -1,7 +1,8 @@
+using ModelCsi.Core.Failures;
 namespace ModelCsi.Core.ModelPack;
 
 /// <summary>A pull's destination exists and is not an empty directory; pulls never merge into or replace existing content.</summary>
-public sealed class DestinationNotEmptyException : IOException
+public sealed class DestinationNotEmptyException : IOException, IClassifiedFailure
 {
     public DestinationNotEmptyException(string destination, string problem)
         : base($"destination '{destination}' {problem}; pull into a new or empty directory")
@@ -10,4 +11,6 @@ public sealed class DestinationNotEmptyException : IOException
     }
 
     public string Destination { get; }
+
+    public FailureKind Kind => FailureKind.InvalidArgument;
 }

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 namespace ModelCsi.Core.ModelPack;
 
 /// <summary>An index was pulled and no single model manifest in it could be chosen.</summary>
@@ -13,4 +14,6 @@ public sealed class IndexSelectionException : ModelPackException
     public string Reference { get; }
 
     public string IndexDigest { get; }
+
+    public override FailureKind Kind => FailureKind.Unsupported;
 }

@@ -1,7 +1,8 @@
+using ModelCsi.Core.Failures;
 namespace ModelCsi.Core.ModelPack;
 
 /// <summary>Base of the errors raised while reading, unpacking or packing model artifacts.</summary>
-public abstract class ModelPackException : Exception
+public abstract class ModelPackException : Exception, IClassifiedFailure
 {
     protected ModelPackException(string message)
         : base(message)
@@ -12,4 +13,7 @@ public abstract class ModelPackException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>Malformed or unsafe content unless a subclass says otherwise.</summary>
+    public virtual FailureKind Kind => FailureKind.DataCorrupted;
 }

@@ -1,14 +1,17 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ModelCsi.Core.Cache;
+using ModelCsi.Core.Failures;
 using ModelCsi.Core.Oci;
 
 namespace ModelCsi.Core.ModelPack;
 
 /// <summary>
-/// Pulls a model artifact into a directory. Layers are downloaded in parallel, each streamed once through
-/// a digest check straight into the unpacker (no blob is ever stored whole), into a temp directory next to
-/// the destination that is renamed into place only after every layer verified. On any failure the temp
-/// directory is removed and the destination is left as it was.
+/// Pulls a model artifact into a directory (the CLI's <c>pull</c>) through the same pipeline the node plugin
+/// uses: a throw-away store next to the destination is filled and verified, then the finished model directory
+/// is renamed into place. On any failure the store is removed and the destination is left as it was.
 /// </summary>
 public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpacker? unpacker = null)
 {
@@ -37,22 +40,15 @@ public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpack
         var parent = Path.GetDirectoryName(target) ?? throw new DestinationNotEmptyException(destination, "is the filesystem root");
         Directory.CreateDirectory(parent);
         var staging = Path.Join(parent, "." + Path.GetFileName(target) + TempMarker + Guid.NewGuid().ToString("N")[..12]);
-        ModelRootWriter.MakeDirectory(staging);
-        Log.PullStarted(_logger, model.Reference.ToString(), model.ManifestDigest, model.Manifest.Layers.Count, model.TotalLayerBytes, staging);
-
-        var tally = new TransferTally(model.TotalLayerBytes, model.Manifest.Layers.Count, progress);
-        var files = 0;
-        long written = 0;
         try
         {
-            tally.Start();
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelLayers, CancellationToken = cancellationToken };
-            await Parallel.ForEachAsync(model.Artifact.Layers, parallel, async (layer, token) =>
-            {
-                var result = await PullLayerAsync(repository, model, layer.Descriptor, staging, options.Limits, tally, token);
-                Interlocked.Add(ref files, result.FilesWritten);
-                Interlocked.Add(ref written, result.BytesWritten);
-            });
+            var store = new ModelStore(
+                Options.Create(new ModelCacheOptions { RootDirectory = staging, MaxParallelLayers = options.MaxParallelLayers, ReconcileAtStart = false, ReservedFreeBytes = 0 }),
+                TimeProvider.System,
+                _logger);
+            using var pipeline = new PullPipeline(store, registry: null, _unpacker, _logger);
+            var observer = new TransferProgressObserver(model.TotalLayerBytes, model.Manifest.Layers.Count, progress);
+            var handle = await pipeline.AcquireAsync(repository, model, new ModelRequest(model.Reference.ToString()) { Observer = observer }, cancellationToken);
 
             // Checked again: something may have appeared at the destination during a long download.
             CheckDestination(destination, target);
@@ -61,71 +57,36 @@ public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpack
                 Directory.Delete(target);
             }
 
-            Directory.Move(staging, target);
+            // The model directory holds hard links into the store's blobs and layers: it keeps its files when the store goes.
+            Directory.Move(handle.ModelPath, target);
+            var (files, written) = CountFiles(target);
+            Log.PullCompleted(_logger, model.Reference.ToString(), model.ManifestDigest, files, written, target);
+            return new PullResult(model, target, files, written, observer.BytesDownloaded);
         }
-        catch
+        catch (ModelPullException e) when (e.InnerException is IClassifiedFailure)
+        {
+            // The pipeline's context (reference and step) is what the CLI prints around it anyway; callers of a
+            // directory pull get the failure itself, as they always have.
+            ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+        finally
         {
             RemoveStaging(staging);
-            throw;
         }
-
-        Log.PullCompleted(_logger, model.Reference.ToString(), model.ManifestDigest, files, written, target);
-        return new PullResult(model, target, files, written, tally.Bytes);
     }
 
-    private async Task<UnpackResult> PullLayerAsync(
-        RepositoryClient repository, ResolvedModel model, OciDescriptor layer, string root, UnpackLimits limits, TransferTally tally, CancellationToken cancellationToken)
+    private static (int Files, long Bytes) CountFiles(string root)
     {
-        var context = $"layer {layer.Digest} of {model.Reference}";
-        await using var blob = await repository.OpenBlobAsync(layer, 0, cancellationToken);
-        await using var verifying = new DigestVerifyingStream(blob, layer, leaveOpen: true);
-        await using var counted = new CountingReadStream(verifying, tally.AddBytes, leaveOpen: true);
-        UnpackResult result;
-        try
+        var files = 0;
+        long bytes = 0;
+        foreach (var file in new DirectoryInfo(root).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
         {
-            result = await _unpacker.UnpackAsync(counted, layer, root, limits, cancellationToken);
-            // The unpacker reads to the end, which is where the digest is checked; make sure of it.
-            await DrainAsync(counted, cancellationToken);
-        }
-        catch (DigestMismatchException mismatch)
-        {
-            throw WithContext(mismatch, context);
-        }
-        catch (Exception e) when (e is not OperationCanceledException and not RegistryException && !verifying.Verified)
-        {
-            // A corrupted blob usually breaks the archive format before its end is reached; the digest is
-            // the real cause then, so read on to it rather than report a confusing archive error.
-            Log.CheckingDigestAfterUnpackFailure(_logger, layer.Digest, e.Message);
-            try
-            {
-                await DrainAsync(counted, cancellationToken);
-            }
-            catch (DigestMismatchException mismatch)
-            {
-                throw WithContext(mismatch, context);
-            }
-
-            throw;
+            files++;
+            bytes += file.Length;
         }
 
-        if (!verifying.Verified)
-        {
-            throw new DigestMismatchException(layer.Digest, layer.Size, "(not read to the end)", verifying.BytesHashed, context);
-        }
-
-        tally.CompleteLayer(layer);
-        return result;
-    }
-
-    private static DigestMismatchException WithContext(DigestMismatchException e, string context) =>
-        new(e.ExpectedDigest, e.ExpectedSize, e.ActualDigest, e.ActualSize, context);
-
-    private static async Task DrainAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[1 << 16];
-        while (await stream.ReadAsync(buffer, cancellationToken) > 0)
-        {
-        }
+        return (files, bytes);
     }
 
     private static void CheckDestination(string given, string target)
@@ -150,9 +111,14 @@ public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpack
 
     private void RemoveStaging(string staging)
     {
+        if (!Directory.Exists(staging))
+        {
+            return;
+        }
+
         try
         {
-            // Tar layers may have made directories read-only; undo that so the tree can be removed.
+            // Cached layers are read-only; undo that so the tree can be removed.
             foreach (var directory in Directory.EnumerateDirectories(staging, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
             {
                 ModelRootWriter.SetMode(directory, ModelRootWriter.DefaultDirectoryMode);

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 namespace ModelCsi.Core.ModelPack;
 
 /// <summary>The manifest is not a model artifact we can mount (for example a plain container image).</summary>
@@ -15,4 +16,6 @@ public sealed class UnsupportedArtifactException : ModelPackException
     public string? ArtifactType { get; }
 
     public string ConfigMediaType { get; }
+
+    public override FailureKind Kind => FailureKind.Unsupported;
 }

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 namespace ModelCsi.Core.ModelPack;
 
 /// <summary>A layer of an accepted model artifact has a media type we do not know how to unpack.</summary>
@@ -13,4 +14,6 @@ public sealed class UnsupportedLayerException : ModelPackException
     public string Digest { get; }
 
     public string MediaType { get; }
+
+    public override FailureKind Kind => FailureKind.Unsupported;
 }

@@ -1,7 +1,8 @@
+using ModelCsi.Core.Failures;
 namespace ModelCsi.Core.Oci;
 
 /// <summary>An image reference string that does not follow the distribution reference grammar.</summary>
-public sealed class ReferenceFormatException : FormatException
+public sealed class ReferenceFormatException : FormatException, IClassifiedFailure
 {
     public ReferenceFormatException(string reference, string problem)
         : base($"invalid image reference '{reference}': {problem}")
@@ -13,4 +14,6 @@ public sealed class ReferenceFormatException : FormatException
     public string Reference { get; }
 
     public string Problem { get; }
+
+    public FailureKind Kind => FailureKind.InvalidArgument;
 }

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 using System.Net;
 
 namespace ModelCsi.Core.Oci;
@@ -9,4 +10,6 @@ public sealed class RegistryAuthException : RegistryException
         : base(message, statusCode, errors, innerException)
     {
     }
+
+    public override FailureKind Kind => FailureKind.PermissionDenied;
 }

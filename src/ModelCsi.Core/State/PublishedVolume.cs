@@ -15,11 +15,12 @@ public sealed record PublishedVolume
     public required string Reference { get; init; }
 
     /// <summary>
-    /// The model's cache key: its manifest digest, followed by <c>+&lt;selection key&gt;</c> when the volume
-    /// selected a subset of the layers (kept under this name so records written before selections still read).
+    /// The model's cache key (see <c>CacheKeys</c>): its manifest digest, followed by <c>+&lt;selection key&gt;</c>
+    /// when the volume selected a subset of the layers. Stored as <c>manifestDigest</c>, the name it had before
+    /// selections existed, so records written by older drivers still read after an upgrade.
     /// </summary>
     [JsonPropertyName("manifestDigest")]
-    public required string ManifestDigest { get; init; }
+    public required string CacheKey { get; init; }
 
     /// <summary>The directory bind-mounted at the target (the model directory, or a sub directory of it).</summary>
     [JsonPropertyName("sourcePath")]
@@ -34,7 +35,7 @@ public sealed record PublishedVolume
 
     /// <summary>
     /// A dynamic volume: no model of its own; the pod mounts models into it through its socket. Its
-    /// <see cref="Reference"/> and <see cref="ManifestDigest"/> are empty and its mounts live in its own state file.
+    /// <see cref="Reference"/> and <see cref="CacheKey"/> are empty and its mounts live in its own state file.
     /// </summary>
     [JsonPropertyName("dynamic")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]

@@ -10,7 +10,7 @@ namespace ModelCsi.Core.State;
 /// One JSON file per published volume under <c>&lt;root&gt;/state/volumes</c>, so a restarted driver knows what it
 /// mounted. Files are replaced atomically (temp file, fsync, rename); a crash leaves either the old or the new record.
 /// </summary>
-public sealed class PublishedVolumeStore
+public sealed class PublishedVolumeStore : IPublishedVolumeStore
 {
     private const string RecordExtension = ".json";
     private const string TempExtension = ".tmp";

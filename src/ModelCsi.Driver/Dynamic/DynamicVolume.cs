@@ -19,12 +19,12 @@ internal sealed class DynamicVolume : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly IModelStore _store;
+    private readonly IModelSource _store;
     private readonly IMounter _mounter;
     private readonly CredentialContext _credentials;
     private readonly ILogger _logger;
 
-    public DynamicVolume(string volumeId, DynamicVolumeLayout layout, IModelStore store, IMounter mounter, CredentialContext credentials, ILogger logger)
+    public DynamicVolume(string volumeId, DynamicVolumeLayout layout, IModelSource store, IMounter mounter, CredentialContext credentials, ILogger logger)
     {
         VolumeId = volumeId;
         Layout = layout;
@@ -97,7 +97,7 @@ internal sealed class DynamicVolume : IAsyncDisposable
         lock (_lock)
         {
             UnmountModel(name);
-            Release(entry.Record.ManifestDigest);
+            entry.ReleaseLease();
         }
         Log.MountRemoved(_logger, VolumeId, name);
     }
@@ -120,9 +120,9 @@ internal sealed class DynamicVolume : IAsyncDisposable
             {
                 var entry = new Entry(record);
                 _entries[record.Name] = entry;
-                if (record.State == DynamicMountState.Ready && record.ManifestDigest is { } digest && _mounter.FindMount(Layout.MountPoint(record.Name)) is not null)
+                if (record.State == DynamicMountState.Ready && record.ManifestDigest is { } key && _mounter.FindMount(Layout.MountPoint(record.Name)) is not null)
                 {
-                    _store.MarkInUse(digest, VolumeId);
+                    entry.Lease = _store.Acquire(key, LeaseHolder.DynamicMount(VolumeId, record.Name));
                     continue;
                 }
                 if (record.State != DynamicMountState.Failed)
@@ -146,12 +146,11 @@ internal sealed class DynamicVolume : IAsyncDisposable
             {
                 UnmountModel(entry.Record.Name);
             }
-            var digests = _entries.Values.Select(e => e.Record.ManifestDigest).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-            _entries.Clear();
-            foreach (var digest in digests)
+            foreach (var entry in _entries.Values)
             {
-                _store.MarkUnused(digest, VolumeId);
+                entry.ReleaseLease();
             }
+            _entries.Clear();
             File.Delete(Layout.StateFile);
         }
     }
@@ -190,10 +189,10 @@ internal sealed class DynamicVolume : IAsyncDisposable
         ModelHandle? model = null;
         try
         {
-            model = await _store.EnsureModelAsync(
+            model = await _store.AcquireAsync(
                 new ModelRequest(entry.Record.Reference)
                 {
-                    VolumeId = VolumeId,
+                    Holder = LeaseHolder.DynamicMount(VolumeId, name),
                     Selection = entry.Record.Selection,
                     Credentials = _credentials,
                     Observer = entry.Progress,
@@ -203,9 +202,10 @@ internal sealed class DynamicVolume : IAsyncDisposable
             {
                 if (cancellationToken.IsCancellationRequested || !IsCurrent(entry))
                 {
-                    Release(model.CacheKey);
+                    model.Lease?.Dispose();
                     return;
                 }
+                entry.Lease = model.Lease;
                 MountModel(name, model.ModelPath);
                 entry.Record = entry.Record with { State = DynamicMountState.Ready, ManifestDigest = model.CacheKey, Error = null };
                 Persist();
@@ -219,7 +219,7 @@ internal sealed class DynamicVolume : IAsyncDisposable
             {
                 lock (_lock)
                 {
-                    Release(model.CacheKey);
+                    ReleaseFailed(entry, model);
                 }
             }
         }
@@ -229,7 +229,7 @@ internal sealed class DynamicVolume : IAsyncDisposable
             {
                 if (model is not null)
                 {
-                    Release(model.CacheKey);
+                    ReleaseFailed(entry, model);
                 }
                 if (IsCurrent(entry))
                 {
@@ -238,6 +238,19 @@ internal sealed class DynamicVolume : IAsyncDisposable
                 }
             }
             Log.MountFailed(_logger, VolumeId, name, entry.Record.Reference, ex.Message);
+        }
+    }
+
+    /// <summary>A mount that did not become ready holds no model.</summary>
+    private static void ReleaseFailed(Entry entry, ModelHandle model)
+    {
+        if (ReferenceEquals(entry.Lease, model.Lease))
+        {
+            entry.ReleaseLease();
+        }
+        else
+        {
+            model.Lease?.Dispose();
         }
     }
 
@@ -293,15 +306,6 @@ internal sealed class DynamicVolume : IAsyncDisposable
         for (var i = 0; i < 8 && _mounter.FindMount(path) is not null; i++)
         {
             _mounter.Unmount(path);
-        }
-    }
-
-    /// <summary>The cache tracks users per volume, not per mount: the model stays in use while another mount of this volume holds it.</summary>
-    private void Release(string? manifestDigest)
-    {
-        if (manifestDigest is not null && !_entries.Values.Any(e => e.Record.ManifestDigest == manifestDigest && e.Record.State == DynamicMountState.Ready))
-        {
-            _store.MarkUnused(manifestDigest, VolumeId);
         }
     }
 
@@ -361,5 +365,14 @@ internal sealed class DynamicVolume : IAsyncDisposable
         public CancellationTokenSource Pull { get; set; } = new();
 
         public Task PullTask { get; set; } = Task.CompletedTask;
+
+        /// <summary>The lease on the mounted model; each mount holds its own, so removing one never frees another's model.</summary>
+        public ModelLease? Lease { get; set; }
+
+        public void ReleaseLease()
+        {
+            Lease?.Dispose();
+            Lease = null;
+        }
     }
 }

@@ -14,7 +14,7 @@ internal sealed class DynamicVolumeService(IServiceProvider services, IOptions<D
         {
             return;
         }
-        var volumes = services.GetRequiredService<PublishedVolumeStore>();
+        var volumes = services.GetRequiredService<IPublishedVolumeStore>();
         var dynamic = services.GetRequiredService<DynamicVolumes>();
         foreach (var record in volumes.All.Where(v => v.Dynamic))
         {

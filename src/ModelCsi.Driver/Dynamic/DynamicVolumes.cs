@@ -15,7 +15,7 @@ namespace ModelCsi.Driver.Dynamic;
 /// </summary>
 internal sealed class DynamicVolumes(
     IOptions<DriverOptions> options,
-    IModelStore store,
+    IModelSource store,
     IMounter mounter,
     ILogger<DynamicVolumes> logger) : IAsyncDisposable
 {

@@ -199,9 +199,9 @@ internal sealed class ControllerService(
             var repository = registry.Repository(reference, credential);
             return await ModelResolver.ResolveAsync(repository, cancellation.Token);
         }
-        catch (Exception ex) when (RegistryFailure.TryClassify(ex, out var kind))
+        catch (Exception ex) when (RegistryFailure.IsClassified(ex))
         {
-            throw RegistryFailure.ToRpcException(kind.Value, method, requested, ex);
+            throw RegistryFailure.ToRpcException(method, requested, ex);
         }
     }
 }

@@ -2,6 +2,7 @@ using Csi.V1;
 using Google.Protobuf.Collections;
 using Grpc.Core;
 using ModelCsi.Core.ModelPack;
+using ModelCsi.Core.Oci;
 using ModelCsi.Core.State;
 
 namespace ModelCsi.Driver.Grpc;
@@ -86,6 +87,21 @@ internal static class CsiRequestValidation
             throw Invalid($"{method}: {where} has no model reference; set '{VolumeContextKeys.ModelRef}' (or '{VolumeContextKeys.ModelReference}') to e.g. registry.example.com/models/llama:1.0");
         }
         return reference.Trim();
+    }
+
+    /// <summary>The model reference of the attributes, checked to parse; InvalidArgument naming the key when it does not.</summary>
+    public static string ParseModelReference(MapField<string, string> volumeContext, string method, string where = "volume_context")
+    {
+        var reference = RequireModelReference(volumeContext, method, where);
+        try
+        {
+            _ = OciReference.Parse(reference);
+            return reference;
+        }
+        catch (ReferenceFormatException e)
+        {
+            throw Invalid($"{method}: {where} {VolumeContextKeys.ModelRef}: {e.Message}");
+        }
     }
 
     /// <summary>The layer selection the attributes ask for (see <see cref="LayerSelection.FromAttributes"/>); null for the whole model.</summary>

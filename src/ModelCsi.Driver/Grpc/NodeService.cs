@@ -19,10 +19,11 @@ namespace ModelCsi.Driver.Grpc;
 /// </summary>
 internal sealed class NodeService(
     IOptions<DriverOptions> options,
-    IModelStore modelStore,
+    IModelSource models,
     IMounter mounter,
-    PublishedVolumeStore volumes,
+    IPublishedVolumeStore volumes,
     VolumeOperationLocks locks,
+    PublishedLeases leases,
     IHostApplicationLifetime lifetime,
     TimeProvider timeProvider,
     CsiMetrics metrics,
@@ -60,7 +61,8 @@ internal sealed class NodeService(
             await PublishDynamicAsync(request, pod, context);
             return new NodePublishVolumeResponse();
         }
-        var reference = CsiRequestValidation.RequireModelReference(request.VolumeContext, method);
+        // Every attribute is parsed before the lock: bad input costs no lock, no disk and no registry call.
+        var reference = CsiRequestValidation.ParseModelReference(request.VolumeContext, method);
         var subPath = SubPath.Parse(request.VolumeContext.GetValueOrDefault(VolumeContextKeys.SubPath), method);
         var selection = CsiRequestValidation.ReadLayerSelection(request.VolumeContext, method);
         var volumeId = request.VolumeId;
@@ -88,29 +90,27 @@ internal sealed class NodeService(
 
         var secrets = new Dictionary<string, string>(request.Secrets);
         var credentials = CredentialContext.FromVolume(secrets, request.VolumeContext);
-        // The store marks the model in use by this volume as it hands it out, so no eviction slips in before the mount.
-        var model = await modelStore.EnsureModelAsync(
+        // The model is leased to this target as it is handed out, so no eviction slips in before the mount.
+        var model = await models.AcquireAsync(
             new ModelRequest(reference, secrets)
             {
-                VolumeId = volumeId,
+                Holder = LeaseHolder.Volume(volumeId, target),
                 Credentials = credentials,
                 Selection = selection,
                 Observer = pullEvents?.ForPod(credentials, reference),
             },
             cancellationToken);
+        var lease = model.Lease ?? throw new InvalidOperationException($"the model source handed out {model.CacheKey} without a lease");
         try
         {
             await PublishModelAsync(model, volumeId, target, reference, subPath, pod, method, cancellationToken);
         }
         catch
         {
-            // Unmarked only if no other record of this volume (another target) still uses the model.
-            if (!volumes.All.Any(v => v.VolumeId == volumeId && v.ManifestDigest == model.CacheKey))
-            {
-                modelStore.MarkUnused(model.CacheKey, volumeId);
-            }
+            lease.Dispose();
             throw;
         }
+        leases.Keep(volumeId, target, lease);
         return new NodePublishVolumeResponse();
     }
 
@@ -133,7 +133,7 @@ internal sealed class NodeService(
             VolumeId = volumeId,
             TargetPath = target,
             Reference = reference,
-            ManifestDigest = model.CacheKey,
+            CacheKey = model.CacheKey,
             SourcePath = source,
             SubPath = subPath,
             Pod = pod,
@@ -154,7 +154,6 @@ internal sealed class NodeService(
             volumes.Remove(volumeId, target);
             throw;
         }
-        modelStore.MarkInUse(model.CacheKey, volumeId);
         metrics.PublishedVolumes.Set(volumes.All.Count);
         Log.Published(logger, reference, model.CacheKey, target);
     }
@@ -188,11 +187,11 @@ internal sealed class NodeService(
             // Never recursive: if the unmount silently did not happen, this fails instead of deleting model files.
             Directory.Delete(target);
         }
-        if (volumes.Find(volumeId, target) is { } record)
+        if (volumes.Find(volumeId, target) is not null)
         {
             volumes.Remove(volumeId, target);
-            modelStore.MarkUnused(record.ManifestDigest, volumeId);
         }
+        leases.Release(volumeId, target);
         metrics.PublishedVolumes.Set(volumes.All.Count);
         Log.Unpublished(logger, target);
         return new NodeUnpublishVolumeResponse();
@@ -226,7 +225,7 @@ internal sealed class NodeService(
     /// <summary>A different selection of the same model is a different model: its record names another cache key.</summary>
     private static void EnsureSameSelection(PublishedVolume existing, string volumeId, string target, LayerSelection? selection, string method)
     {
-        var published = ModelCacheKey.SelectionKeyOf(existing.ManifestDigest);
+        var published = CacheKeys.SelectionKeyOf(existing.CacheKey);
         if (!string.Equals(published, selection?.CacheKey, StringComparison.Ordinal))
         {
             throw new RpcException(new Status(
@@ -297,7 +296,7 @@ internal sealed class NodeService(
                 VolumeId = volumeId,
                 TargetPath = target,
                 Reference = "",
-                ManifestDigest = "",
+                CacheKey = "",
                 SourcePath = layout.Directory,
                 Dynamic = true,
                 Pod = pod,

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -77,11 +78,11 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         var c = await PushAsync(3);
         using var cache = NewCache(maxSize: 800_000);
 
-        await cache.EnsureModelAsync(new ModelRequest(a.Reference) { VolumeId = "vol-a" }).WaitAsync(Patience);
+        await cache.AcquireAsync(new ModelRequest(a.Reference) { Holder = LeaseHolder.Volume("vol-a", "/target/a") }).WaitAsync(Patience);
         _time.Advance(TimeSpan.FromMinutes(1));
-        await cache.EnsureModelAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
+        await cache.AcquireAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
         _time.Advance(TimeSpan.FromMinutes(1));
-        var handleC = await cache.EnsureModelAsync(new ModelRequest(c.Reference)).WaitAsync(Patience);
+        var handleC = await cache.AcquireAsync(new ModelRequest(c.Reference)).WaitAsync(Patience);
 
         // a is the least recently used but in use; b is the oldest unused model.
         var kept = cache.ListModels().Select(m => m.ManifestDigest).ToHashSet();
@@ -102,9 +103,9 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         var a = await PushAsync(11);
         var b = await PushAsync(12);
         using var cache = NewCache();
-        await cache.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+        await cache.AcquireAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
         _time.Advance(TimeSpan.FromMinutes(1));
-        await cache.EnsureModelAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
+        await cache.AcquireAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
         var shared = a.Packed.Manifest.Layers.Select(l => l.Digest).Intersect(b.Packed.Manifest.Layers.Select(l => l.Digest)).ToList();
         Assert.NotEmpty(shared);
 
@@ -125,15 +126,15 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
     {
         var a = await PushAsync(61);
         using var cache = NewCache();
-        var handle = await cache.EnsureModelAsync(new ModelRequest(a.Reference) { VolumeId = "vol-1" }).WaitAsync(Patience);
-        Assert.Equal(1, cache.UserCount(handle.ManifestDigest));
+        var handle = await cache.AcquireAsync(new ModelRequest(a.Reference) { Holder = LeaseHolder.Volume("vol-1", "/target/1") }).WaitAsync(Patience);
+        Assert.Equal(1, cache.Store.Leases.Count(handle.CacheKey));
 
         using var limited = NewCache(maxSize: 1);
-        limited.MarkInUse(handle.ManifestDigest, "vol-1");
+        var lease = limited.Acquire(handle.CacheKey, LeaseHolder.Volume("vol-1", "/target/1"));
         Assert.Empty(limited.CollectGarbage().Evicted);
         Assert.True(Directory.Exists(handle.ModelPath));
 
-        limited.MarkUnused(handle.ManifestDigest, "vol-1");
+        lease.Dispose();
         Assert.Equal([handle.ManifestDigest], limited.CollectGarbage().Evicted.Select(m => m.ManifestDigest));
         Assert.False(Directory.Exists(handle.ModelPath));
     }
@@ -144,11 +145,11 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         var small = await PushAsync(71, weightBytes: 50_000);
         var big = await PushAsync(72, weightBytes: 400_000);
         using var cache = NewCache(maxSize: 300_000);
-        await cache.EnsureModelAsync(new ModelRequest(small.Reference)).WaitAsync(Patience);
+        await cache.AcquireAsync(new ModelRequest(small.Reference)).WaitAsync(Patience);
 
-        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest(big.Reference)).WaitAsync(Patience));
+        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest(big.Reference)).WaitAsync(Patience));
 
-        Assert.Equal(ModelFetchFailureKind.InsufficientStorage, error.FailureKind);
+        Assert.Equal(FailureKind.InsufficientStorage, error.Kind);
         Assert.Equal([small.Packed.ManifestDigest], cache.ListModels().Select(m => m.ManifestDigest));
         AssertSameFiles(small.Files, cache.Layout.Model(small.Packed.ManifestDigest));
     }
@@ -160,9 +161,9 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         var b = await PushAsync(22);
         using (var cache = NewCache())
         {
-            await cache.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+            await cache.AcquireAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
             _time.Advance(TimeSpan.FromMinutes(1));
-            await cache.EnsureModelAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
+            await cache.AcquireAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
         }
 
         using var limited = NewCache(maxSize: 500_000);
@@ -181,9 +182,9 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         var big = await PushAsync(31, weightBytes: 400_000);
         using var cache = NewCache(maxSize: 200_000);
 
-        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest(big.Reference)).WaitAsync(Patience));
+        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest(big.Reference)).WaitAsync(Patience));
 
-        Assert.Equal(ModelFetchFailureKind.InsufficientStorage, error.FailureKind);
+        Assert.Equal(FailureKind.InsufficientStorage, error.Kind);
         Assert.Contains("needs", error.Message, StringComparison.Ordinal);
         Assert.Contains("available", error.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(cache.Layout.Blobs));
@@ -201,8 +202,8 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         var b = await PushAsync(42, options: new PackOptions { Form = LayerForm.Tar });
         using (var cache = NewCache())
         {
-            await cache.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
-            await cache.EnsureModelAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
+            await cache.AcquireAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+            await cache.AcquireAsync(new ModelRequest(b.Reference)).WaitAsync(Patience);
             Directory.Delete(cache.Layout.Model(a.Packed.ManifestDigest), recursive: true);
             File.Delete(cache.Layout.ModelRecord(b.Packed.ManifestDigest));
         }
@@ -228,7 +229,7 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         var a = await PushAsync(51);
         using (var cache = NewCache())
         {
-            await cache.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+            await cache.AcquireAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
         }
 
         var layout = new CacheLayout(Root);
@@ -276,7 +277,7 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         var a = await PushAsync(61);
         using (var cache = NewCache())
         {
-            await cache.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+            await cache.AcquireAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
             // What a kill leaves after some layers finished: their verified blobs, but no model and no record.
             var hidden = Path.Combine(cache.Layout.Temp, "gone");
             Directory.Move(cache.Layout.Model(a.Packed.ManifestDigest), hidden);
@@ -288,7 +289,7 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         using var restarted = NewCache();
         Assert.True(File.Exists(restarted.Layout.Blob(weights)));
 
-        var handle = await restarted.EnsureModelAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+        var handle = await restarted.AcquireAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
 
         AssertSameFiles(a.Files, handle.ModelPath);
         Assert.Equal(downloadedBefore, Value("modelcsi_downloaded_bytes_total"));

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -50,7 +51,7 @@ public sealed class ModelCacheRegistryAccessTests(TwoRegistriesFixture registrie
         using var client = new RegistryClient(options, endpointObserver: metrics);
         using var cache = Cache(client, metrics);
 
-        await cache.EnsureModelAsync(new ModelRequest($"{registries.Origin.Host}/{repository}:v1")).WaitAsync(Patience);
+        await cache.AcquireAsync(new ModelRequest($"{registries.Origin.Host}/{repository}:v1")).WaitAsync(Patience);
 
         return await ExportAsync(prometheus);
     }
@@ -96,10 +97,10 @@ public sealed class ModelCacheRegistryAccessTests(TwoRegistriesFixture registrie
         var reference = $"{privateRegistry.Registry.Host}/{repository}:v1";
 
         var anonymous = await Assert.ThrowsAsync<ModelPullException>(() =>
-            Cache(client, CacheMetrics.Unexported()).EnsureModelAsync(new ModelRequest(reference)));
-        var handle = await cache.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience);
+            Cache(client, CacheMetrics.Unexported()).AcquireAsync(new ModelRequest(reference)));
+        var handle = await cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
 
-        Assert.Equal(ModelFetchFailureKind.PermissionDenied, anonymous.FailureKind);
+        Assert.Equal(FailureKind.PermissionDenied, anonymous.Kind);
         Assert.True(File.Exists(Path.Combine(handle.ModelPath, "model.safetensors")));
         Assert.Contains(configPath, logs.Text, StringComparison.Ordinal);
         Assert.DoesNotContain(BasicAuthRegistryFixture.Password, logs.Text, StringComparison.Ordinal);
@@ -121,8 +122,8 @@ public sealed class ModelCacheRegistryAccessTests(TwoRegistriesFixture registrie
         var second = new RecordingPullObserver();
         var reference = $"{registries.Origin.Host}/{repository}:v1";
 
-        await cache.EnsureModelAsync(new ModelRequest(reference) { Observer = first }).WaitAsync(Patience);
-        await cache.EnsureModelAsync(new ModelRequest(reference) { Observer = second }).WaitAsync(Patience);
+        await cache.AcquireAsync(new ModelRequest(reference) { Observer = first }).WaitAsync(Patience);
+        await cache.AcquireAsync(new ModelRequest(reference) { Observer = second }).WaitAsync(Patience);
 
         Assert.Equal("started", first.Events[0]);
         Assert.Contains(first.Events, e => e.StartsWith("progress ", StringComparison.Ordinal));
@@ -138,7 +139,7 @@ public sealed class ModelCacheRegistryAccessTests(TwoRegistriesFixture registrie
         var observer = new RecordingPullObserver();
 
         await Assert.ThrowsAsync<ModelPullException>(() =>
-            cache.EnsureModelAsync(new ModelRequest($"{registries.Origin.Host}/none/such:v1") { Observer = observer }));
+            cache.AcquireAsync(new ModelRequest($"{registries.Origin.Host}/none/such:v1") { Observer = observer }));
 
         var failed = Assert.Single(observer.Events);
         Assert.StartsWith("failed", failed, StringComparison.Ordinal);

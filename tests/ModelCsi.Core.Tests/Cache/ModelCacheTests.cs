@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -76,7 +77,7 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         var (reference, packed, files) = await PushSampleAsync(1, new PackOptions { Form = form });
         using var cache = NewCache();
 
-        var handle = await cache.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience);
+        var handle = await cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
 
         Assert.Equal(packed.ManifestDigest, handle.ManifestDigest);
         Assert.Equal(cache.Layout.Model(packed.ManifestDigest), handle.ModelPath);
@@ -92,7 +93,7 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         using var cache = NewCache();
 
         var handles = await Task.WhenAll(Enumerable.Range(0, 20)
-            .Select(_ => Task.Run(() => cache.EnsureModelAsync(new ModelRequest(reference))))).WaitAsync(Patience);
+            .Select(_ => Task.Run(() => cache.AcquireAsync(new ModelRequest(reference))))).WaitAsync(Patience);
 
         Assert.All(handles, h => Assert.Equal(packed.ManifestDigest, h.ManifestDigest));
         Assert.Equal(packed.Manifest.Layers.Count, BlobGets(packed));
@@ -104,12 +105,12 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
     {
         var (reference, packed, _) = await PushSampleAsync(3);
         using var cache = NewCache();
-        await cache.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience);
+        await cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
         var before = BlobGets(packed);
 
-        await cache.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience);
+        await cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
         using var restarted = NewCache();
-        await restarted.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience);
+        await restarted.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
 
         Assert.Equal(before, BlobGets(packed));
     }
@@ -119,11 +120,11 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
     {
         var (reference, packed, _) = await PushSampleAsync(4);
         using var cache = NewCache();
-        await cache.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience);
+        await cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
         var requests = _proxy.Requests.Count;
 
         var pinned = reference[..reference.LastIndexOf(':')] + "@" + packed.ManifestDigest;
-        var handle = await cache.EnsureModelAsync(new ModelRequest(pinned)).WaitAsync(Patience);
+        var handle = await cache.AcquireAsync(new ModelRequest(pinned)).WaitAsync(Patience);
 
         Assert.Equal(packed.ManifestDigest, handle.ManifestDigest);
         Assert.Equal(requests, _proxy.Requests.Count);
@@ -140,8 +141,8 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         await TestModels.PushAsync(fixture.Registry.Host, repository, "two", second);
         using var cache = NewCache();
 
-        var one = await cache.EnsureModelAsync(new ModelRequest($"{_proxy.Host}/{repository}:one")).WaitAsync(Patience);
-        var two = await cache.EnsureModelAsync(new ModelRequest($"{_proxy.Host}/{repository}:two")).WaitAsync(Patience);
+        var one = await cache.AcquireAsync(new ModelRequest($"{_proxy.Host}/{repository}:one")).WaitAsync(Patience);
+        var two = await cache.AcquireAsync(new ModelRequest($"{_proxy.Host}/{repository}:two")).WaitAsync(Patience);
 
         Assert.NotEqual(one.ModelPath, two.ModelPath);
         Assert.Equal(0, Syscall.stat(Path.Combine(one.ModelPath, "model.safetensors"), out var a));
@@ -164,7 +165,7 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         File.WriteAllBytes(layout.PartialBlob(layer.Digest), files["model.safetensors"][..1_500_000]);
         using var cache = NewCache(root);
 
-        var handle = await cache.EnsureModelAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1")).WaitAsync(Patience);
+        var handle = await cache.AcquireAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1")).WaitAsync(Patience);
 
         AssertSameFiles(files, handle.ModelPath);
         var get = Assert.Single(_proxy.Requests, r => r.Method == "GET" && r.Path.Contains(layer.Digest, StringComparison.Ordinal));
@@ -184,15 +185,15 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         File.WriteAllBytes(layout.PartialBlob(layer.Digest), new byte[100_000]);
         using var cache = NewCache(root);
 
-        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1")).WaitAsync(Patience));
+        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1")).WaitAsync(Patience));
 
-        Assert.Equal(ModelFetchFailureKind.DataCorrupted, error.FailureKind);
+        Assert.Equal(FailureKind.DataCorrupted, error.Kind);
         Assert.Contains(layer.Digest, error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(layout.Model(packed.ManifestDigest)));
         Assert.Empty(Directory.EnumerateFileSystemEntries(layout.Temp));
 
         // The bad bytes were thrown away: the next attempt downloads from scratch and succeeds.
-        var handle = await cache.EnsureModelAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1")).WaitAsync(Patience);
+        var handle = await cache.AcquireAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1")).WaitAsync(Patience);
         AssertSameFiles(files, handle.ModelPath);
     }
 
@@ -204,9 +205,9 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         TestModels.CorruptBlobInStorage(fixture.Registry, weight.Digest);
         using var cache = NewCache();
 
-        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience));
+        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience));
 
-        Assert.Equal(ModelFetchFailureKind.DataCorrupted, error.FailureKind);
+        Assert.Equal(FailureKind.DataCorrupted, error.Kind);
         Assert.Contains(weight.Digest, error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(cache.Layout.Model(packed.ManifestDigest)));
         Assert.Empty(cache.ListModels());
@@ -220,14 +221,14 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         var missing = $"{_proxy.Host}/{OciTestContent.UniqueRepository("none")}:v1";
         var deadPort = FreePort.Pick();
 
-        var notFound = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest(missing)));
-        var invalid = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest("Not A Reference")));
-        var unreachable = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest($"127.0.0.1:{deadPort}/m:v1")));
+        var notFound = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest(missing)));
+        var invalid = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest("Not A Reference")));
+        var unreachable = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest($"127.0.0.1:{deadPort}/m:v1")));
 
-        Assert.Equal(ModelFetchFailureKind.NotFound, notFound.FailureKind);
+        Assert.Equal(FailureKind.NotFound, notFound.Kind);
         Assert.Contains(missing, notFound.Message, StringComparison.Ordinal);
-        Assert.Equal(ModelFetchFailureKind.InvalidReference, invalid.FailureKind);
-        Assert.Equal(ModelFetchFailureKind.Unavailable, unreachable.FailureKind);
+        Assert.Equal(FailureKind.InvalidArgument, invalid.Kind);
+        Assert.Equal(FailureKind.Unavailable, unreachable.Kind);
     }
 
     [Fact]
@@ -239,9 +240,9 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         // Reserve more than is free, with a margin no parallel test's cleanup can close.
         using var cache = NewCache(reservedFreeBytes: free + (1L << 40));
 
-        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest(reference)));
+        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest(reference)));
 
-        Assert.Equal(ModelFetchFailureKind.InsufficientStorage, error.FailureKind);
+        Assert.Equal(FailureKind.InsufficientStorage, error.Kind);
         Assert.Contains("needs", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, BlobGets(packed));
     }
@@ -266,9 +267,9 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         await repo.PushManifestAsync("v1", OciMediaTypes.ImageManifest, manifest);
         using var cache = NewCache();
 
-        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.EnsureModelAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1")));
+        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1")));
 
-        Assert.Equal(ModelFetchFailureKind.Unsupported, error.FailureKind);
+        Assert.Equal(FailureKind.Unsupported, error.Kind);
         Assert.Contains("application/vnd.oci.image.config.v1+json", error.Message, StringComparison.Ordinal);
     }
 
@@ -278,10 +279,10 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         var repository = OciTestContent.UniqueRepository("moving");
         var (reference, first, _) = await PushSampleAsync(10, repository: repository);
         using var cache = NewCache();
-        var old = await cache.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience);
+        var old = await cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
 
         var (_, second, files) = await PushSampleAsync(11, repository: repository);
-        var moved = await cache.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience);
+        var moved = await cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
 
         Assert.Equal(first.ManifestDigest, old.ManifestDigest);
         Assert.Equal(second.ManifestDigest, moved.ManifestDigest);
@@ -320,7 +321,7 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         await repo.PushManifestAsync("v1", OciMediaTypes.ImageManifest, OciTestContent.Manifest(configDescriptor, [layer]));
         using var cache = NewCache();
 
-        var handle = await cache.EnsureModelAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1")).WaitAsync(Patience);
+        var handle = await cache.AcquireAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1")).WaitAsync(Patience);
 
         var file = Path.Combine(handle.ModelPath, "weights", "model.bin");
         Assert.Equal(weights, File.ReadAllBytes(file));

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -75,7 +76,7 @@ public sealed class SelectiveCacheTests(RegistryFixture fixture) : IClassFixture
         var selection = Select(("includePatterns", """["*.json", "tokenizer/**"]"""));
         using var cache = NewCache();
 
-        var handle = await cache.EnsureModelAsync(new ModelRequest(reference) { Selection = selection }).WaitAsync(Patience);
+        var handle = await cache.AcquireAsync(new ModelRequest(reference) { Selection = selection }).WaitAsync(Patience);
 
         Assert.Equal(["config.json", "tokenizer/vocab.txt"], FilesUnder(handle.ModelPath));
         Assert.Equal(files["config.json"], File.ReadAllBytes(Path.Combine(handle.ModelPath, "config.json")));
@@ -96,9 +97,9 @@ public sealed class SelectiveCacheTests(RegistryFixture fixture) : IClassFixture
         var selection = Select(("excludePatterns", "*.safetensors"));
         using var cache = NewCache();
 
-        var subset = await cache.EnsureModelAsync(new ModelRequest(reference) { Selection = selection }).WaitAsync(Patience);
-        var whole = await cache.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience);
-        var subsetAgain = await cache.EnsureModelAsync(new ModelRequest(reference) { Selection = selection }).WaitAsync(Patience);
+        var subset = await cache.AcquireAsync(new ModelRequest(reference) { Selection = selection }).WaitAsync(Patience);
+        var whole = await cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
+        var subsetAgain = await cache.AcquireAsync(new ModelRequest(reference) { Selection = selection }).WaitAsync(Patience);
 
         Assert.NotEqual(subset.ModelPath, whole.ModelPath);
         Assert.Equal(subset.ModelPath, subsetAgain.ModelPath);
@@ -123,9 +124,9 @@ public sealed class SelectiveCacheTests(RegistryFixture fixture) : IClassFixture
         using var cache = NewCache();
 
         var error = await Assert.ThrowsAsync<ModelPullException>(() =>
-            cache.EnsureModelAsync(new ModelRequest(reference) { Selection = Select(("includePatterns", "*.onnx")) }).WaitAsync(Patience));
+            cache.AcquireAsync(new ModelRequest(reference) { Selection = Select(("includePatterns", "*.onnx")) }).WaitAsync(Patience));
 
-        Assert.Equal(ModelFetchFailureKind.InvalidSelection, error.FailureKind);
+        Assert.Equal(FailureKind.InvalidArgument, error.Kind);
         Assert.Contains("*.onnx", error.Message, StringComparison.Ordinal);
         Assert.Contains("matches nothing in", error.Message, StringComparison.Ordinal);
         Assert.Contains("model.safetensors", error.Message, StringComparison.Ordinal);
@@ -148,7 +149,7 @@ public sealed class SelectiveCacheTests(RegistryFixture fixture) : IClassFixture
         ]);
         using var cache = NewCache();
 
-        var handle = await cache.EnsureModelAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1") { Selection = Select(("excludeWeights", "true")) }).WaitAsync(Patience);
+        var handle = await cache.AcquireAsync(new ModelRequest($"{_proxy.Host}/{repository}:v1") { Selection = Select(("excludeWeights", "true")) }).WaitAsync(Patience);
 
         Assert.Equal(["tiktoken.model"], FilesUnder(handle.ModelPath));
         Assert.Equal(tiktoken, File.ReadAllBytes(Path.Combine(handle.ModelPath, "tiktoken.model")));
@@ -165,14 +166,14 @@ public sealed class SelectiveCacheTests(RegistryFixture fixture) : IClassFixture
         string subsetKey;
         using (var first = NewCache())
         {
-            subsetKey = (await first.EnsureModelAsync(new ModelRequest(reference) { Selection = selection }).WaitAsync(Patience)).CacheKey;
-            await first.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience);
+            subsetKey = (await first.AcquireAsync(new ModelRequest(reference) { Selection = selection }).WaitAsync(Patience)).CacheKey;
+            await first.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
         }
 
         // A restart reconciles; the subset directory is known by its record, not taken for debris.
         using var cache = NewCache(maxSize: 100_000);
-        Assert.True(cache.TryGetCached(reference, subsetKey, out _));
-        cache.MarkInUse(subsetKey, "vol-subset");
+        Assert.True(cache.TryAcquire(reference, subsetKey, null, out _));
+        var lease = cache.Acquire(subsetKey, LeaseHolder.Volume("vol-subset", "/target/subset"));
 
         var result = cache.CollectGarbage();
 
@@ -186,7 +187,7 @@ public sealed class SelectiveCacheTests(RegistryFixture fixture) : IClassFixture
         Assert.True(File.Exists(cache.Layout.Blob(packed.ManifestDigest)));
 
         // Released, the subset is evicted like any model, record and all.
-        cache.MarkUnused(subsetKey, "vol-subset");
+        lease.Dispose();
         var later = new ModelCache(
             Options.Create(new ModelCacheOptions { RootDirectory = Root, ReservedFreeBytes = 0, MaxSize = new ByteSize(1) }),
             _client, new LayerUnpacker(), _time, NullLogger<ModelCache>.Instance);
@@ -206,15 +207,15 @@ public sealed class SelectiveCacheTests(RegistryFixture fixture) : IClassFixture
         string subsetKey;
         using (var first = NewCache())
         {
-            subsetKey = (await first.EnsureModelAsync(new ModelRequest(reference) { Selection = Select(("includePatterns", "*.md")) }).WaitAsync(Patience)).CacheKey;
-            await first.EnsureModelAsync(new ModelRequest(reference)).WaitAsync(Patience);
+            subsetKey = (await first.AcquireAsync(new ModelRequest(reference) { Selection = Select(("includePatterns", "*.md")) }).WaitAsync(Patience)).CacheKey;
+            await first.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
             File.Delete(first.Layout.ModelRecord(subsetKey));
         }
 
         using var cache = NewCache();
 
         Assert.False(Directory.Exists(cache.Layout.Model(subsetKey)));
-        Assert.True(cache.TryGetCached(reference, packed.ManifestDigest, out var whole));
+        Assert.True(cache.TryAcquire(reference, packed.ManifestDigest, null, out var whole));
         Assert.Equal(files.Keys.Order(StringComparer.Ordinal).ToList(), FilesUnder(whole.ModelPath));
         Assert.Equal(packed.ManifestDigest, Assert.Single(cache.ListModels()).Key);
     }

@@ -19,7 +19,7 @@ public sealed class PublishedVolumeStoreTests : IDisposable
         VolumeId = id,
         TargetPath = target,
         Reference = reference,
-        ManifestDigest = "sha256:" + new string('a', 64),
+        CacheKey = "sha256:" + new string('a', 64),
         SourcePath = "/var/lib/model-csi/models/aaaa",
         SubPath = "weights",
         Pod = new PodInfo { Name = "infer-0", Namespace = "ml", Uid = "1234", ServiceAccountName = "runner", Ephemeral = true },

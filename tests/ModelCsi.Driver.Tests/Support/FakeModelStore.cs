@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ModelCsi.Core.Cache;
+using ModelCsi.Core.Failures;
 
 namespace ModelCsi.Driver.Tests.Support;
 
@@ -8,16 +9,26 @@ namespace ModelCsi.Driver.Tests.Support;
 /// Hand-made model store: each reference becomes a directory with a few files. It can fail with a
 /// chosen kind, counts calls, and can hold callers until released to test concurrency.
 /// </summary>
-public sealed class FakeModelStore(string root) : IModelStore
+public sealed class FakeModelStore(string root) : IModelSource
 {
     private readonly object _gate = new();
     private TaskCompletionSource? _gateOpen;
-    private ModelFetchFailureKind? _failure;
+    private FailureKind? _failure;
     private int _calls;
 
     public int Calls => Volatile.Read(ref _calls);
 
-    public List<(string Digest, string VolumeId)> InUse { get; } = [];
+    /// <summary>The leases handed out, as the real store keeps them.</summary>
+    public LeaseTable Leases { get; private set; } = new();
+
+    /// <summary>The process the leases lived in is gone: a restart starts with none.</summary>
+    public void Restart() => Leases = new LeaseTable();
+
+    /// <summary>(model, volume) of every volume lease held now.</summary>
+    public IReadOnlyList<(string Digest, string VolumeId)> InUse =>
+        Leases.Snapshot()
+            .SelectMany(p => p.Value.Where(h => h.Kind == LeaseKind.Volume).Select(h => (p.Key, h.Id[..h.Id.IndexOf('@', StringComparison.Ordinal)])))
+            .ToList();
 
     /// <summary>Completes when a caller is waiting at the gate.</summary>
     public TaskCompletionSource Entered { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -26,7 +37,7 @@ public sealed class FakeModelStore(string root) : IModelStore
 
     public ModelRequest? LastRequest { get; private set; }
 
-    public void FailWith(ModelFetchFailureKind kind) => _failure = kind;
+    public void FailWith(FailureKind kind) => _failure = kind;
 
     public void Block()
     {
@@ -51,7 +62,9 @@ public sealed class FakeModelStore(string root) : IModelStore
 
     public string ModelPathOf(string reference) => Path.Combine(root, DigestOf(reference)[7..]);
 
-    public async Task<ModelHandle> EnsureModelAsync(ModelRequest request, CancellationToken cancellationToken = default)
+    public ModelLease Acquire(string cacheKey, LeaseHolder holder) => Leases.Acquire(cacheKey, holder);
+
+    public async Task<ModelHandle> AcquireAsync(ModelRequest request, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _calls);
         LastSecrets = request.Secrets;
@@ -68,7 +81,7 @@ public sealed class FakeModelStore(string root) : IModelStore
         }
         if (_failure is { } kind)
         {
-            throw new TestModelFetchException(kind, request.Reference);
+            throw new ModelPullException(kind, request.Reference, $"test failure {kind} for {request.Reference}");
         }
         var path = ModelPathOf(request.Reference);
         Directory.CreateDirectory(Path.Combine(path, "weights"));
@@ -82,22 +95,7 @@ public sealed class FakeModelStore(string root) : IModelStore
             File.CreateSymbolicLink(Path.Combine(path, "weights-link"), "weights");
             File.CreateSymbolicLink(Path.Combine(path, "sneaky"), "weights/../../");
         }
-        return new ModelHandle(request.Reference, DigestOf(request.Reference), path);
-    }
-
-    public void MarkInUse(string manifestDigest, string volumeId)
-    {
-        lock (InUse)
-        {
-            InUse.Add((manifestDigest, volumeId));
-        }
-    }
-
-    public void MarkUnused(string manifestDigest, string volumeId)
-    {
-        lock (InUse)
-        {
-            InUse.Remove((manifestDigest, volumeId));
-        }
+        var digest = DigestOf(request.Reference);
+        return new ModelHandle(request.Reference, digest, path) { Lease = request.Holder is { } holder ? Leases.Acquire(digest, holder) : null };
     }
 }

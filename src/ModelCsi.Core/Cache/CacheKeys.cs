@@ -8,7 +8,7 @@ namespace ModelCsi.Core.Cache;
 /// <c>sha256:&lt;hex&gt;+&lt;selection key&gt;</c> for a selected subset of its layers. Pulls, records, directories,
 /// in-use marks and published volume records all use the same string.
 /// </summary>
-public static class ModelCacheKey
+public static class CacheKeys
 {
     private const char SelectionSeparator = '+';
     private const char DirectorySeparator = '-';

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using ModelCsi.Core.Oci;
+
+namespace ModelCsi.Core.Cache;
+
+/// <summary>
+/// The <c>index/</c> records of complete models and the manifests they name. Writes go through a temp file and a
+/// rename, so a reader sees the old record or the new one, never half of one.
+/// </summary>
+internal sealed class ModelRecords(CacheLayout layout, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions RecordJson = new() { WriteIndented = true };
+
+    private readonly Lock _lock = new();
+
+    public void Write(CachedModelRecord record)
+    {
+        lock (_lock)
+        {
+            var path = layout.ModelRecord(record.Key);
+            var temp = path + ".tmp";
+            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, RecordJson));
+            File.Move(temp, path, overwrite: true);
+        }
+    }
+
+    /// <summary>Marks the model used now by <paramref name="reference"/> (the most recent reference goes last).</summary>
+    public void Touch(string key, string reference)
+    {
+        lock (_lock)
+        {
+            if (TryRead(layout.ModelRecord(key)) is not { } record)
+            {
+                return;
+            }
+
+            var references = record.References.Where(r => r != reference).Append(reference).ToList();
+            Write(record with { References = references, LastUsedAt = time.GetUtcNow() });
+        }
+    }
+
+    public void Delete(string key)
+    {
+        lock (_lock)
+        {
+            File.Delete(layout.ModelRecord(key));
+        }
+    }
+
+    /// <summary>The record of every model whose directory exists.</summary>
+    public IReadOnlyList<CachedModelRecord> List()
+    {
+        var records = new List<CachedModelRecord>();
+        foreach (var file in Directory.EnumerateFiles(layout.Index, "*.json"))
+        {
+            if (TryRead(file) is { } record && Directory.Exists(layout.Model(record.Key)))
+            {
+                records.Add(record);
+            }
+        }
+
+        return records;
+    }
+
+    public static CachedModelRecord? TryRead(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CachedModelRecord>(File.ReadAllBytes(path), RecordJson);
+        }
+        // A selection that no longer parses (FormatException) makes the record unreadable like any other damage.
+        catch (Exception e) when (e is IOException or JsonException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    public OciManifest? TryReadManifest(string manifestDigest)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<OciManifest>(File.ReadAllBytes(layout.Blob(manifestDigest)));
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,248 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelCsi.Core.Failures;
+using ModelCsi.Core.Oci;
+using Mono.Unix.Native;
+
+namespace ModelCsi.Core.Cache;
+
+/// <summary>
+/// The node's content-addressed model store: owns the on-disk layout, the model records, the leases that keep
+/// models in use, eviction and the start-up reconciliation. It never talks to a registry; the pull pipeline
+/// fills it.
+/// </summary>
+public sealed class ModelStore
+{
+    // Pulls in progress, with the manifest (limited to the selected layers) they are fetching: their blobs and
+    // layers are not yet referenced by any model but must survive a collection.
+    private readonly Dictionary<ModelLease, (string ManifestDigest, OciManifest Manifest)> _activePulls = [];
+
+    public ModelStore(IOptions<ModelCacheOptions> options, TimeProvider time, ILogger logger, CacheMetrics? metrics = null)
+    {
+        Options = options.Value;
+        Time = time;
+        Logger = logger;
+        Metrics = metrics ?? CacheMetrics.Unexported();
+        Layout = new CacheLayout(Options.RootDirectory);
+        Records = new ModelRecords(Layout, time);
+        Layout.CreateDirectories();
+        if (Options.ReconcileAtStart)
+        {
+            Reconcile();
+        }
+
+        UpdateGauges();
+    }
+
+    public CacheLayout Layout { get; }
+
+    /// <summary>Who holds which model; eviction considers only models with no lease.</summary>
+    public LeaseTable Leases { get; } = new();
+
+    internal ModelCacheOptions Options { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal ILogger Logger { get; }
+
+    internal CacheMetrics Metrics { get; }
+
+    internal ModelRecords Records { get; }
+
+    // Held while a model is looked up and leased, and while eviction picks, hides and collects: a hit that
+    // is about to be mounted and an eviction of the same model exclude each other.
+    internal Lock Gate { get; } = new();
+
+    /// <summary>
+    /// Finds a complete model and, in the same step as far as eviction can tell, leases it to
+    /// <paramref name="holder"/> (when given), so nothing evicts it between the lookup and its use.
+    /// </summary>
+    public bool TryAcquire(string reference, string cacheKey, LeaseHolder? holder, out ModelHandle handle)
+    {
+        var path = Layout.Model(cacheKey);
+        lock (Gate)
+        {
+            if (Directory.Exists(path))
+            {
+                var lease = holder is { } h ? Leases.Acquire(cacheKey, h) : null;
+                Records.Touch(cacheKey, reference);
+                handle = new ModelHandle(reference, CacheKeys.ManifestDigestOf(cacheKey), path) { CacheKey = cacheKey, Lease = lease };
+                return true;
+            }
+        }
+
+        handle = null!;
+        return false;
+    }
+
+    /// <summary>
+    /// Leases a model whether or not it is on disk now: how holders recorded before a restart (published volumes,
+    /// dynamic mounts, pins) take their leases back before anything can evict.
+    /// </summary>
+    public ModelLease Acquire(string cacheKey, LeaseHolder holder) => Leases.Acquire(cacheKey, holder);
+
+    /// <summary>The record of every complete model in the cache.</summary>
+    public IReadOnlyList<CachedModelRecord> ListModels() => Records.List();
+
+    /// <summary>Bytes the cache holds now (verified blobs, partial downloads, unpacked layers).</summary>
+    public long MeasureCacheBytes() => CacheCollector.MeasureContent(Layout).Values.Sum();
+
+    /// <summary>
+    /// Brings the cache within its limits with room for <paramref name="neededBytes"/> more: deletes content no
+    /// model references, then evicts models nobody leases, least recently used first. When room is asked for and
+    /// evicting every candidate would still not make it, evicts nothing.
+    /// </summary>
+    public EvictionResult CollectGarbage(long neededBytes = 0, bool dryRun = false)
+    {
+        var trash = new List<string>();
+        EvictionResult result;
+        lock (Gate)
+        {
+            result = new CacheCollector(this).Collect(neededBytes, dryRun, trash);
+        }
+
+        // The trees were renamed into tmp/ under the lock; deleting them can take a while and needs no lock.
+        foreach (var path in trash)
+        {
+            DeleteTree(path);
+        }
+
+        if (!dryRun)
+        {
+            UpdateGauges();
+        }
+
+        return result;
+    }
+
+    /// <summary>Makes records and disk agree after a crash; see <see cref="CacheReconciler"/>. Returns how many fixes were made.</summary>
+    public int Reconcile() => new CacheReconciler(this).Run();
+
+    /// <summary>Registers a pull in progress: its content is protected until the returned lease is disposed.</summary>
+    internal ModelLease BeginPull(string cacheKey, string manifestDigest, OciManifest manifest)
+    {
+        var lease = Leases.Acquire(cacheKey, new LeaseHolder(LeaseKind.Pull, cacheKey));
+        lock (Gate)
+        {
+            _activePulls[lease] = (manifestDigest, manifest);
+        }
+
+        return lease;
+    }
+
+    internal void EndPull(ModelLease lease)
+    {
+        lock (Gate)
+        {
+            _activePulls.Remove(lease);
+        }
+
+        lease.Dispose();
+    }
+
+    /// <summary>Pulls in progress (call under <see cref="Gate"/>).</summary>
+    internal IEnumerable<(string CacheKey, string ManifestDigest, OciManifest Manifest)> ActivePulls =>
+        _activePulls.Select(p => (p.Key.CacheKey, p.Value.ManifestDigest, p.Value.Manifest));
+
+    /// <summary>Bytes the pull of <paramref name="manifest"/> still has to write: what is neither cached nor saved in a partial file.</summary>
+    internal long BytesToWrite(OciManifest manifest)
+    {
+        var needed = manifest.Layers
+            .Where(l => !LayerContent.IsCached(Layout, l))
+            .Sum(l => Math.Max(0, l.Size - PartialLength(l.Digest)));
+        if (!File.Exists(Layout.Blob(manifest.Config.Digest)))
+        {
+            needed += manifest.Config.Size;
+        }
+
+        return needed;
+    }
+
+    /// <summary>Makes room for a pull by evicting unused models, or fails with the bytes needed and available.</summary>
+    internal void EnsureRoomFor(string reference, string cacheKey, OciManifest manifest)
+    {
+        var needed = BytesToWrite(manifest);
+        if (needed <= 0)
+        {
+            return;
+        }
+
+        var result = CollectGarbage(needed);
+        if (result.AvailableBytes < needed)
+        {
+            var fs = FileSystemSpace();
+            var limit = Options.MaxSize.IsZero ? "no size limit" : $"size limit {Options.MaxSize} with {Format(result.CacheBytesAfter)} used";
+            var disk = fs is { } f ? $"{Format(f.Free)} free on {Layout.Root} of which {Format(f.Reserve)} is kept free" : "free space unknown";
+            throw new ModelPullException(
+                FailureKind.InsufficientStorage,
+                reference,
+                $"not enough room in the model cache for {reference} ({cacheKey}): needs {Format(needed)} ({needed} bytes), "
+                + $"{Format(Math.Max(0, result.AvailableBytes))} ({Math.Max(0, result.AvailableBytes)} bytes) available even after evicting every unused model "
+                + $"({limit}; {disk})")
+            { Step = "check disk space" };
+        }
+    }
+
+    internal long PartialLength(string digest)
+    {
+        var partial = new FileInfo(Layout.PartialBlob(digest));
+        return partial.Exists ? partial.Length : 0;
+    }
+
+    /// <summary>Stores a small blob (a manifest) by digest, atomically.</summary>
+    internal void SaveBlob(string digest, byte[] content)
+    {
+        var path = Layout.Blob(digest);
+        if (!File.Exists(path))
+        {
+            var temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
+            File.WriteAllBytes(temp, content);
+            File.Move(temp, path, overwrite: true);
+        }
+    }
+
+    internal (long Free, long Total, long Reserve)? FileSystemSpace()
+    {
+        if (Syscall.statvfs(Layout.Root, out var fs) != 0)
+        {
+            return null;
+        }
+
+        var free = (long)(fs.f_bavail * fs.f_frsize);
+        var total = (long)(fs.f_blocks * fs.f_frsize);
+        var reserve = Math.Max(Options.ReservedFreeBytes, (long)(total * Math.Clamp(Options.MinFreePercent, 0, 100) / 100));
+        return (free, total, reserve);
+    }
+
+    internal void UpdateGauges()
+    {
+        try
+        {
+            Metrics.CacheBytes.Set(MeasureCacheBytes());
+            Metrics.CacheModels.Set(ListModels().Count);
+        }
+        catch (IOException)
+        {
+            // A file vanishing mid-walk only makes this reading stale; the next update corrects it.
+        }
+    }
+
+    internal void DeleteTree(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // It is under tmp/ already, invisible; the next start empties tmp/.
+            Log.DeleteFailed(Logger, path, e.Message);
+        }
+    }
+
+    internal static string Format(long bytes) =>
+        bytes >= 1 << 20
+            ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):0.0} MiB")
+            : string.Create(CultureInfo.InvariantCulture, $"{bytes} B");
+}

@@ -1,38 +1,23 @@
-using ModelCsi.Core.ModelPack;
-using ModelCsi.Core.Oci;
+using ModelCsi.Core.Failures;
 
 namespace ModelCsi.Cli.Output;
 
 /// <summary>Turns a failure into its exit code and one <c>error: ...</c> line (a stack trace only with --verbose).</summary>
 public static class ErrorReport
 {
+    /// <summary>The exit code of a failure, from the one <see cref="FailureTable"/> the driver's status codes come from too.</summary>
     public static int ExitCodeFor(Exception exception) => exception switch
     {
-        ReferenceFormatException or CliUsageException => ExitCodes.Usage,
-        ManifestNotFoundException or BlobNotFoundException => ExitCodes.NotFound,
-        RegistryAuthException => ExitCodes.Auth,
-        RegistryUnavailableException => ExitCodes.Unavailable,
-        DigestMismatchException or UnsafeArchiveEntryException => ExitCodes.Integrity,
-        UnsupportedArtifactException or UnsupportedLayerException or IndexSelectionException => ExitCodes.UnsupportedArtifact,
-        OperationCanceledException => ExitCodes.Cancelled,
+        CliUsageException => ExitCodes.Usage,
         DynamicApiException api => api.StatusCode switch
         {
             400 => ExitCodes.Usage,
             404 => ExitCodes.NotFound,
             _ => ExitCodes.General,
         },
-        // The dynamic volume's socket is missing or nobody listens on it.
-        HttpRequestException => ExitCodes.Unavailable,
-        Grpc.Core.RpcException rpc => rpc.StatusCode switch
-        {
-            Grpc.Core.StatusCode.InvalidArgument => ExitCodes.Usage,
-            Grpc.Core.StatusCode.NotFound => ExitCodes.NotFound,
-            Grpc.Core.StatusCode.PermissionDenied or Grpc.Core.StatusCode.Unauthenticated => ExitCodes.Auth,
-            Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded => ExitCodes.Unavailable,
-            Grpc.Core.StatusCode.DataLoss => ExitCodes.Integrity,
-            _ => ExitCodes.General,
-        },
-        _ => ExitCodes.General,
+        // The driver classified the failure; its status code carries the kind back.
+        Grpc.Core.RpcException rpc => FailureTable.For(FailureTable.KindOf(rpc.StatusCode)).ExitCode,
+        _ => FailureTable.For(FailureTable.KindOf(exception)).ExitCode,
     };
 
     /// <param name="action">What was being done, naming the reference, e.g. <c>pull registry/model:v1</c>.</param>

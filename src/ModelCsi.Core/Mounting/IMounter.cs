@@ -9,6 +9,12 @@ public interface IMounter
     /// <summary>The topmost mount whose mount point is exactly <paramref name="target"/>, or null when it is not a mount point.</summary>
     MountInfoEntry? FindMount(string target);
 
+    /// <summary>
+    /// True when the topmost mount at <paramref name="target"/> shows <paramref name="source"/> (same device and
+    /// inode): the bind this driver made, not something mounted over it or in its place.
+    /// </summary>
+    bool IsBindOf(string target, string source);
+
     /// <summary>Unmounts the topmost mount at <paramref name="target"/>.</summary>
     void Unmount(string target);
 

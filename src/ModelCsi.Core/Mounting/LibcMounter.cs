@@ -61,6 +61,12 @@ public sealed partial class LibcMounter(ILogger<LibcMounter> logger) : IMounter
         }
     }
 
+    public bool IsBindOf(string target, string source) =>
+        Mono.Unix.Native.Syscall.stat(target, out var shown) == 0
+        && Mono.Unix.Native.Syscall.stat(source, out var original) == 0
+        && shown.st_dev == original.st_dev
+        && shown.st_ino == original.st_ino;
+
     public void Unmount(string target)
     {
         ArgumentException.ThrowIfNullOrEmpty(target);

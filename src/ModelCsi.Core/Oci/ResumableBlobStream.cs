@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ModelCsi.Core.IO;
 
 namespace ModelCsi.Core.Oci;
 
@@ -7,7 +8,7 @@ namespace ModelCsi.Core.Oci;
 /// reopens the blob at the current position (a Range request) up to a bounded number of times; it
 /// never yields more than the descriptor's size and fails if the server sends more.
 /// </summary>
-internal sealed class ResumableBlobStream : Stream
+internal sealed class ResumableBlobStream : ReadOnlyStreamBase
 {
     private readonly OciDescriptor _blob;
     private readonly Func<OciDescriptor, long, CancellationToken, Task<Stream>> _open;
@@ -31,12 +32,6 @@ internal sealed class ResumableBlobStream : Stream
     /// <summary>How many times the download was resumed after an interruption.</summary>
     public int Resumes => _resumes;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => _blob.Size;
 
     public override long Position
@@ -45,11 +40,21 @@ internal sealed class ResumableBlobStream : Stream
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    // Sync reads are for callers that cannot await; the download itself is asynchronous.
+    public override int Read(Span<byte> buffer)
+    {
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            var n = ReadAsync(rented.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
+            rented.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -138,16 +143,6 @@ internal sealed class ResumableBlobStream : Stream
             _body = null;
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -62,7 +62,11 @@ internal sealed class RegistryTokenService
             HttpResponseMessage response;
             try
             {
-                response = await _client.HttpClientFor(request.RequestUri!).SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+                response = await _client.HttpClientFor(request.RequestUri!, key.Guarded).SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            }
+            catch (HttpRequestException e) when (e.InnerException is RegistryNotAllowedException refused)
+            {
+                throw new RegistryNotAllowedException($"token service for {registryAndRepository}: {refused.Message}", innerException: e);
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
             {
@@ -173,7 +177,8 @@ internal sealed class RegistryTokenService
     public static AuthenticationHeaderValue BasicHeader(RegistryCredential credential) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")));
 
-    internal readonly record struct TokenKey(string Realm, string Service, string Scope, RegistryCredential? Credential);
+    /// <param name="Guarded">The realm is on another host than the registry and must not resolve to an internal address.</param>
+    internal readonly record struct TokenKey(string Realm, string Service, string Scope, RegistryCredential? Credential, bool Guarded);
 
     private sealed record IssuedToken(string Token, DateTimeOffset ExpiresAt);
 

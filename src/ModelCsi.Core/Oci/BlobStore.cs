@@ -122,8 +122,8 @@ internal sealed class BlobStore(RegistryClient registry, RepositoryEndpoints end
         {
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
-                var errors = await RegistryResponses.ReadErrorsAsync(response, cancellationToken);
-                throw new BlobNotFoundException($"{what} not found (HTTP 404{RegistryResponses.Format(errors)})", response.StatusCode, errors);
+                var (errors, said) = await RegistryResponses.ReadErrorsAsync(response, cancellationToken);
+                throw new BlobNotFoundException($"{what} not found (HTTP 404{said})", response.StatusCode, errors);
             }
 
             await RegistryResponses.EnsureSuccessAsync(response, endpoint, Reference.Registry, Reference.Repository, what, cancellationToken);

@@ -40,8 +40,8 @@ internal sealed class ManifestStore(RegistryClient registry, RepositoryEndpoints
         using var response = await registry.Sender.SendAsync(endpoint, Reference, plan, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
-            var errors = await RegistryResponses.ReadErrorsAsync(response, cancellationToken);
-            throw new ManifestNotFoundException($"{what} not found (HTTP 404{RegistryResponses.Format(errors)})", response.StatusCode, errors);
+            var (errors, said) = await RegistryResponses.ReadErrorsAsync(response, cancellationToken);
+            throw new ManifestNotFoundException($"{what} not found (HTTP 404{said})", response.StatusCode, errors);
         }
 
         await RegistryResponses.EnsureSuccessAsync(response, endpoint, Reference.Registry, Reference.Repository, what, cancellationToken);

@@ -23,14 +23,14 @@ internal static class RegistryResponses
             return;
         }
 
-        var errors = await ReadErrorsAsync(response, cancellationToken);
+        var (errors, said) = await ReadErrorsAsync(response, cancellationToken);
         var status = (int)response.StatusCode;
-        var message = $"{what}: HTTP {status} {ResponseExcerpt.Sanitise(response.ReasonPhrase, 60)}{Format(errors)}";
+        var message = $"{what}: HTTP {status} {ResponseExcerpt.Sanitise(response.ReasonPhrase, 60)}{said}";
         throw response.StatusCode switch
         {
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden =>
                 new RegistryAuthException(
-                    $"{what}: {endpoint.Description(registry)} refused {endpoint.Credential?.Describe() ?? "anonymous access"} to {repository} (HTTP {status}{Format(errors)})",
+                    $"{what}: {endpoint.Description(registry)} refused {endpoint.Credential?.Describe() ?? "anonymous access"} to {repository} (HTTP {status}{said})",
                     response.StatusCode, errors),
             _ when status >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests =>
                 new RegistryUnavailableException($"{message} (after {endpoint.MaxRetries} retries)", response.StatusCode, errors),
@@ -38,26 +38,64 @@ internal static class RegistryResponses
         };
     }
 
-    /// <summary>The registry's <c>errors</c> array, sanitised and cut short; empty when the body is anything else.</summary>
-    public static async Task<IReadOnlyList<RegistryError>> ReadErrorsAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// The registry's <c>errors</c> array (sanitised, cut short), and what it said for messages: <c>: code: message; ...</c>
+    /// or, for a body that is not such an array, <c>: </c> and an excerpt of it; both at most one excerpt long.
+    /// Only the first <see cref="MaxErrorBodyBytes"/> are read.
+    /// </summary>
+    public static async Task<(IReadOnlyList<RegistryError> Errors, string Said)> ReadErrorsAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        byte[] body;
         try
         {
-            var body = await ReadLimitedAsync(response, MaxErrorBodyBytes, "error body", cancellationToken);
-            var parsed = body.Length == 0 ? null : JsonSerializer.Deserialize<ErrorBody>(body)?.Errors;
-            return parsed is null
-                ? []
-                : [.. parsed.Take(MaxErrorsKept).Select(e => new RegistryError { Code = ResponseExcerpt.Sanitise(e.Code, 60), Message = ResponseExcerpt.Sanitise(e.Message) })];
+            body = await ReadPrefixAsync(response, MaxErrorBodyBytes, cancellationToken);
         }
-        catch (Exception e) when (e is JsonException or ModelPackFormatException or IOException or HttpRequestException)
+        catch (Exception e) when (e is IOException or HttpRequestException)
         {
-            return [];
+            return ([], "");
         }
+
+        if (body.Length == 0)
+        {
+            return ([], "");
+        }
+
+        try
+        {
+            var parsed = JsonSerializer.Deserialize<ErrorBody>(body)?.Errors;
+            if (parsed is { Count: > 0 })
+            {
+                IReadOnlyList<RegistryError> errors =
+                    [.. parsed.Take(MaxErrorsKept).Select(e => new RegistryError { Code = ResponseExcerpt.Sanitise(e.Code, 60), Message = ResponseExcerpt.Sanitise(e.Message) })];
+                return (errors, Format(errors));
+            }
+        }
+        catch (JsonException)
+        {
+            // Not the distribution error format (an HTML page from a proxy, or a body cut at the limit): quote its start.
+        }
+
+        var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, ResponseExcerpt.MaxLength * 4));
+        return ([], ": " + ResponseExcerpt.Sanitise(text));
     }
 
     /// <summary><c>: code: message; ...</c> for messages, at most one excerpt long.</summary>
     public static string Format(IReadOnlyList<RegistryError> errors) =>
         errors.Count == 0 ? "" : ": " + ResponseExcerpt.Sanitise(string.Join("; ", errors));
+
+    private static async Task<byte[]> ReadPrefixAsync(HttpResponseMessage response, int limit, CancellationToken cancellationToken)
+    {
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[limit];
+        var filled = 0;
+        int n;
+        while (filled < limit && (n = await body.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+        {
+            filled += n;
+        }
+
+        return buffer[..filled];
+    }
 
     /// <summary>
     /// The body, refused with <see cref="ModelPackFormatException"/> (a corrupt artifact) once it passes

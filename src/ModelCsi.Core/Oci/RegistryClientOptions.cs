@@ -22,6 +22,13 @@ public sealed class RegistryClientOptions
     /// <summary>How long a blob body may stall before the connection is dropped and the download resumed.</summary>
     public TimeSpan BlobReadStallTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Slowest blob transfer accepted, averaged over each <see cref="BlobReadStallTimeout"/>; slower counts as a stall
+    /// (the download resumes, at most <see cref="MaxBlobResumes"/> times). With it, a blob of size S takes at most about
+    /// S / rate plus one window per resume. 0: no minimum.
+    /// </summary>
+    public long MinBlobBytesPerSecond { get; set; } = 1024;
+
     /// <summary>How many times one blob download may resume after a dropped connection.</summary>
     public int MaxBlobResumes { get; set; } = 5;
 

@@ -6,7 +6,9 @@ namespace ModelCsi.Core.Oci;
 /// <summary>
 /// A blob's bytes from an offset to its declared size. When the connection drops or stalls mid-body it
 /// reopens the blob at the current position (a Range request) up to a bounded number of times; it
-/// never yields more than the descriptor's size and fails if the server sends more.
+/// never yields more than the descriptor's size and fails if the server sends more. A body that trickles
+/// (fewer than <see cref="RegistryClientOptions.MinBlobBytesPerSecond"/> over a stall timeout) counts as
+/// stalled, so a hostile or broken server cannot hold a pull open for ever one byte at a time.
 /// </summary>
 internal sealed class ResumableBlobStream : ReadOnlyStreamBase
 {
@@ -17,6 +19,8 @@ internal sealed class ResumableBlobStream : ReadOnlyStreamBase
     private Stream? _body;
     private long _position;
     private int _resumes;
+    private long _windowStart;
+    private long _windowBytes;
 
     public ResumableBlobStream(OciDescriptor blob, long offset, Stream? first, Func<OciDescriptor, long, CancellationToken, Task<Stream>> open,
         RegistryClient registry, string what)
@@ -27,6 +31,7 @@ internal sealed class ResumableBlobStream : ReadOnlyStreamBase
         _open = open;
         _registry = registry;
         _what = what;
+        _windowStart = registry.TimeProvider.GetTimestamp();
     }
 
     /// <summary>How many times the download was resumed after an interruption.</summary>
@@ -74,7 +79,14 @@ internal sealed class ResumableBlobStream : ReadOnlyStreamBase
 
             try
             {
-                _body ??= await _open(_blob, _position, cancellationToken);
+                if (_body is null)
+                {
+                    _body = await _open(_blob, _position, cancellationToken);
+                    _windowStart = _registry.TimeProvider.GetTimestamp();
+                    _windowBytes = 0;
+                }
+
+                EnsureMinimumRate(options);
                 var want = (int)Math.Min(buffer.Length, _blob.Size - _position);
                 using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 stall.CancelAfter(options.BlobReadStallTimeout);
@@ -85,6 +97,7 @@ internal sealed class ResumableBlobStream : ReadOnlyStreamBase
                 }
 
                 _position += n;
+                _windowBytes += n;
                 return n;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested
@@ -105,6 +118,24 @@ internal sealed class ResumableBlobStream : ReadOnlyStreamBase
                     await Task.Delay(_registry.Backoff(_resumes - 2), _registry.TimeProvider, cancellationToken);
                 }
             }
+        }
+    }
+
+    /// <summary>Throws (an <see cref="IOException"/>, so the download resumes) when the last window was too slow; starts the next window.</summary>
+    private void EnsureMinimumRate(RegistryClientOptions options)
+    {
+        var elapsed = _registry.TimeProvider.GetElapsedTime(_windowStart);
+        if (elapsed < options.BlobReadStallTimeout)
+        {
+            return;
+        }
+
+        var bytes = _windowBytes;
+        _windowStart = _registry.TimeProvider.GetTimestamp();
+        _windowBytes = 0;
+        if (options.MinBlobBytesPerSecond > 0 && bytes < options.MinBlobBytesPerSecond * elapsed.TotalSeconds)
+        {
+            throw new IOException($"only {bytes} bytes in {elapsed.TotalSeconds:0.#} s, slower than the minimum of {options.MinBlobBytesPerSecond} bytes/s");
         }
     }
 

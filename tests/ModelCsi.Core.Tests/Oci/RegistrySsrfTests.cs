@@ -26,6 +26,12 @@ public sealed class RegistrySsrfTests : IDisposable
     private static RegistryClient ExternalClient(HostileRegistry registry, RegistryClientOptions? options = null) =>
         new(options ?? OciTestContent.QuickRetries(0), transport: inner => new HostRewritingHandler(ExternalHost, registry.Host, inner));
 
+    private static HostileRegistry RedirectingTo(string location) => HostileRegistry.Start(context =>
+    {
+        HostileRegistry.Redirect(context, location);
+        return Task.CompletedTask;
+    });
+
     private static RepositoryClient External(RegistryClient client) => client.Repository(OciReference.Parse($"{ExternalHost}/models/x:v1"));
 
     [Theory]
@@ -37,11 +43,7 @@ public sealed class RegistrySsrfTests : IDisposable
     [InlineData("file:///etc/shadow", "neither http nor https")]
     public async Task A_blob_redirect_from_an_internet_registry_to_plain_http_or_an_internal_address_is_refused(string location, string why)
     {
-        using var registry = HostileRegistry.Start(context =>
-        {
-            HostileRegistry.Redirect(context, location.Replace("{port}", _target.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
-            return Task.CompletedTask;
-        });
+        using var registry = RedirectingTo(location.Replace("{port}", _target.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
         using var client = ExternalClient(registry);
 
         var error = await Assert.ThrowsAsync<RegistryNotAllowedException>(() => External(client).FetchBlobAsync(Blob, Stream.Null));
@@ -53,11 +55,7 @@ public sealed class RegistrySsrfTests : IDisposable
     [Fact]
     public async Task A_blob_redirect_to_a_name_that_resolves_to_loopback_is_refused_when_connecting()
     {
-        using var registry = HostileRegistry.Start(context =>
-        {
-            HostileRegistry.Redirect(context, $"https://localhost:{_target.Port}/blob");
-            return Task.CompletedTask;
-        });
+        using var registry = RedirectingTo($"https://localhost:{_target.Port}/blob");
         using var client = ExternalClient(registry);
 
         var error = await Assert.ThrowsAsync<RegistryNotAllowedException>(() => External(client).FetchBlobAsync(Blob, Stream.Null));
@@ -69,11 +67,7 @@ public sealed class RegistrySsrfTests : IDisposable
     [Fact]
     public async Task A_registry_on_the_loopback_may_redirect_to_its_own_host_on_another_port()
     {
-        using var registry = HostileRegistry.Start(context =>
-        {
-            HostileRegistry.Redirect(context, $"http://127.0.0.1:{_target.Port}/blob");
-            return Task.CompletedTask;
-        });
+        using var registry = RedirectingTo($"http://127.0.0.1:{_target.Port}/blob");
         using var client = new RegistryClient(OciTestContent.QuickRetries(0));
 
         // The target's body is not the blob: the redirect was followed and the content then refused.

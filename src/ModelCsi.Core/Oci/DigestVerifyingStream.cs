@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ModelCsi.Core.IO;
 
 namespace ModelCsi.Core.Oci;
 
@@ -7,7 +8,7 @@ namespace ModelCsi.Core.Oci;
 /// <see cref="DigestMismatchException"/> unless size and sha256 match the expected ones. To resume a
 /// partial download, seed it with the bytes already on disk before reading the rest.
 /// </summary>
-public sealed class DigestVerifyingStream : Stream
+public sealed class DigestVerifyingStream : ReadOnlyStreamBase
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -71,21 +72,11 @@ public sealed class DigestVerifyingStream : Stream
         return total;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position
     {
         get => BytesHashed;
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -93,9 +84,6 @@ public sealed class DigestVerifyingStream : Stream
         var n = _inner.Read(buffer);
         return Account(buffer[..n], buffer.Length);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -146,16 +134,6 @@ public sealed class DigestVerifyingStream : Stream
 
         Verified = true;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,3 +1,5 @@
+using ModelCsi.Core.IO;
+
 namespace ModelCsi.Core.Oci;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace ModelCsi.Core.Oci;
 /// caller's stream lent to <see cref="StreamContent"/> (which would otherwise dispose it after the request),
 /// or the body and its <see cref="HttpResponseMessage"/> (freeing the connection) for a response body.
 /// </summary>
-internal sealed class ReadOnlyStreamView : Stream
+internal sealed class ReadOnlyStreamView : ReadOnlyStreamBase
 {
     private readonly Stream _inner;
     private readonly IDisposable? _owner;
@@ -26,37 +28,10 @@ internal sealed class ReadOnlyStreamView : Stream
 
     public override bool CanRead => _inner.CanRead;
 
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-
     public override int Read(Span<byte> buffer) => _inner.Read(buffer);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _inner.ReadAsync(buffer, offset, count, cancellationToken);
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _inner.ReadAsync(buffer, cancellationToken);
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

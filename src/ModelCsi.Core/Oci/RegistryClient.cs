@@ -13,17 +13,40 @@ namespace ModelCsi.Core.Oci;
 /// </summary>
 public sealed class RegistryClient : IDisposable
 {
-    private readonly ConcurrentDictionary<TlsProfile, Lazy<HttpClient>> _clients = new();
+    private readonly ConcurrentDictionary<(TlsProfile Tls, bool Guarded), Lazy<HttpClient>> _clients = new();
     private readonly Dictionary<string, TlsProfile> _tlsByAuthority = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _labelledRegistries = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Func<HttpMessageHandler, HttpMessageHandler>? _transport;
+    private readonly ChallengeCache _challenges = new();
 
+    /// <param name="transport">
+    /// Wraps (or replaces) the network handler of each connection pool, e.g. with a <see cref="DelegatingHandler"/>
+    /// that records or rewrites requests in tests. It sees requests as sent, authentication included.
+    /// </param>
     public RegistryClient(RegistryClientOptions? options = null, ILogger<RegistryClient>? logger = null, TimeProvider? timeProvider = null,
-        IRegistryEndpointObserver? endpointObserver = null)
+        IRegistryEndpointObserver? endpointObserver = null, Func<HttpMessageHandler, HttpMessageHandler>? transport = null)
     {
         Options = options ?? new RegistryClientOptions();
         Logger = logger ?? (ILogger)NullLogger.Instance;
         TimeProvider = timeProvider ?? TimeProvider.System;
         EndpointObserver = endpointObserver;
+        _transport = transport;
         Tokens = new RegistryTokenService(this);
+        Sender = new RegistryRequestSender(this);
+        foreach (var pattern in Options.AllowedRegistries)
+        {
+            if (!RegistryHostPattern.IsValid(pattern))
+            {
+                throw new ArgumentException($"allowed registry '{ResponseExcerpt.Sanitise(pattern, 80)}' is not host, host:port or *.domain", nameof(options));
+            }
+
+            if (!pattern.Contains('*', StringComparison.Ordinal))
+            {
+                _labelledRegistries.Add(pattern.Trim());
+            }
+        }
+
+        _labelledRegistries.UnionWith(Options.Hosts.Keys);
 
         // Mirrors first, so a mirror that is also configured as a registry of its own gets that entry's TLS settings.
         foreach (var (host, settings) in Options.Hosts)
@@ -66,12 +89,33 @@ public sealed class RegistryClient : IDisposable
 
     internal RegistryTokenService Tokens { get; }
 
-    /// <summary>A client for one repository; <paramref name="credential"/> is used only when the registry asks for it.</summary>
+    internal RegistryRequestSender Sender { get; }
+
+    /// <summary>
+    /// A client for one repository; <paramref name="credential"/> is used only when the registry asks for it.
+    /// Throws <see cref="RegistryNotAllowedException"/> for a registry outside <see cref="RegistryClientOptions.AllowedRegistries"/>.
+    /// </summary>
     public RepositoryClient Repository(OciReference reference, RegistryCredential? credential = null)
     {
         ArgumentNullException.ThrowIfNull(reference);
+        if (!IsAllowed(reference.Registry))
+        {
+            throw new RegistryNotAllowedException(
+                $"registry {reference.Registry} is not in the allowed registries ({string.Join(", ", Options.AllowedRegistries)}); refusing '{reference}'");
+        }
+
         return new RepositoryClient(this, reference, credential);
     }
+
+    /// <summary>True when references may name <paramref name="registry"/> (<c>host[:port]</c>).</summary>
+    public bool IsAllowed(string registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        return Options.AllowedRegistries.Count == 0 || Options.AllowedRegistries.Any(pattern => RegistryHostPattern.Matches(pattern, registry));
+    }
+
+    /// <summary>The metrics label of an origin: its endpoint when the registry is configured, else <c>other</c>.</summary>
+    internal string EndpointLabel(string registry, string endpoint) => _labelledRegistries.Contains(registry) ? endpoint : "other";
 
     /// <summary><c>http(s)://endpoint/</c> for a registry, following Docker's plain-HTTP default for loopback hosts.</summary>
     public Uri BaseUri(OciReference reference)
@@ -85,12 +129,13 @@ public sealed class RegistryClient : IDisposable
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
         || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
 
-    internal HttpClient HttpClientFor(Uri uri)
+    /// <param name="guarded">Connect only to addresses outside the node's network (<see cref="AddressGuard"/>): for hosts a registry sent us to.</param>
+    internal HttpClient HttpClientFor(Uri uri, bool guarded = false)
     {
         var profile = _tlsByAuthority.TryGetValue(uri.Authority, out var byAuthority) ? byAuthority
             : _tlsByAuthority.TryGetValue(uri.Host, out var byHost) ? byHost
             : TlsProfile.Default;
-        return _clients.GetOrAdd(profile, p => new Lazy<HttpClient>(() => CreateHttpClient(p))).Value;
+        return _clients.GetOrAdd((profile, guarded), key => new Lazy<HttpClient>(() => CreateHttpClient(key.Tls, key.Guarded))).Value;
     }
 
     internal TimeSpan Backoff(int attempt)
@@ -118,7 +163,7 @@ public sealed class RegistryClient : IDisposable
         }
     }
 
-    private HttpClient CreateHttpClient(TlsProfile tls)
+    private HttpClient CreateHttpClient(TlsProfile tls, bool guarded)
     {
         var handler = new SocketsHttpHandler
         {
@@ -130,6 +175,9 @@ public sealed class RegistryClient : IDisposable
             UseCookies = false,
             UseProxy = Options.HttpProxy is not null,
             Proxy = Options.HttpProxy is { } proxy ? new RegistryProxy(new Uri(proxy), Options.NoProxy) : null,
+            // Guarded pools resolve names themselves and refuse internal addresses; their connections are never
+            // shared with requests to configured registries, which may well be internal.
+            ConnectCallback = guarded ? AddressGuard.ConnectAsync : null,
         };
         var ssl = new SslClientAuthenticationOptions();
         if (tls.SkipVerify)
@@ -155,7 +203,11 @@ public sealed class RegistryClient : IDisposable
         }
 
         handler.SslOptions = ssl;
-        var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        var authentication = new RegistryAuthenticationHandler(_challenges, Tokens, Logger)
+        {
+            InnerHandler = _transport is null ? handler : _transport(handler),
+        };
+        var client = new HttpClient(authentication) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.UserAgent.ParseAdd(Options.UserAgent);
         return client;
     }

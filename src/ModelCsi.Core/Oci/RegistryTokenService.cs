@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
+using ModelCsi.Core.ModelPack;
 
 namespace ModelCsi.Core.Oci;
 
@@ -15,6 +16,9 @@ namespace ModelCsi.Core.Oci;
 /// </summary>
 internal sealed class RegistryTokenService
 {
+    // Tokens are a few kilobytes; a token service that sends more is not one.
+    private const int MaxTokenResponseBytes = 1024 * 1024;
+
     private readonly RegistryClient _client;
     private readonly ConcurrentDictionary<TokenKey, IssuedToken> _cache = new();
     private readonly ConcurrentDictionary<TokenKey, Lazy<Task<IssuedToken>>> _inFlight = new();
@@ -53,7 +57,10 @@ internal sealed class RegistryTokenService
         var options = _client.Options;
         var credential = key.Credential;
         var who = credential?.Describe() ?? "anonymous";
-        Log.FetchingToken(_client.Logger, key.Realm, key.Service, key.Scope, who);
+        // Realm, service and scope come from the registry's challenge: quoted only as short escaped excerpts.
+        var realm = ResponseExcerpt.Sanitise(key.Realm, 120);
+        var scope = ResponseExcerpt.Sanitise(key.Scope, 120);
+        Log.FetchingToken(_client.Logger, realm, ResponseExcerpt.Sanitise(key.Service, 120), scope, who);
 
         for (var attempt = 0; ; attempt++)
         {
@@ -62,13 +69,17 @@ internal sealed class RegistryTokenService
             HttpResponseMessage response;
             try
             {
-                response = await _client.HttpClientFor(request.RequestUri!).SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+                response = await _client.HttpClientFor(request.RequestUri!, key.Guarded).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            }
+            catch (HttpRequestException e) when (e.InnerException is RegistryNotAllowedException refused)
+            {
+                throw new RegistryNotAllowedException($"token service for {registryAndRepository}: {refused.Message}", innerException: e);
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
             {
                 if (attempt >= options.MaxRetries)
                 {
-                    throw new RegistryUnavailableException($"token service {key.Realm} for {registryAndRepository} is unreachable: {e.Message}", innerException: e);
+                    throw new RegistryUnavailableException($"token service {realm} for {registryAndRepository} is unreachable: {e.Message}", innerException: e);
                 }
 
                 var delay = _client.Backoff(attempt);
@@ -82,7 +93,7 @@ internal sealed class RegistryTokenService
                 if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
                 {
                     throw new RegistryAuthException(
-                        $"token service {key.Realm} refused {who} for {registryAndRepository} (scope '{key.Scope}'): HTTP {(int)response.StatusCode}",
+                        $"token service {realm} refused {who} for {registryAndRepository} (scope '{scope}'): HTTP {(int)response.StatusCode}",
                         response.StatusCode);
                 }
 
@@ -97,11 +108,20 @@ internal sealed class RegistryTokenService
                 if (!response.IsSuccessStatusCode)
                 {
                     throw new RegistryException(
-                        $"token service {key.Realm} failed for {registryAndRepository}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}",
+                        $"token service {realm} failed for {registryAndRepository}: HTTP {(int)response.StatusCode} {ResponseExcerpt.Sanitise(response.ReasonPhrase, 60)}",
                         response.StatusCode);
                 }
 
-                var body = await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
+                byte[] body;
+                try
+                {
+                    body = await RegistryResponses.ReadLimitedAsync(response, MaxTokenResponseBytes, $"token service {realm} response", timeout.Token);
+                }
+                catch (ModelPackFormatException e)
+                {
+                    throw new RegistryException(e.Message, response.StatusCode, innerException: e);
+                }
+
                 TokenResponse? parsed;
                 try
                 {
@@ -109,20 +129,20 @@ internal sealed class RegistryTokenService
                 }
                 catch (JsonException e)
                 {
-                    throw new RegistryException($"token service {key.Realm} returned invalid JSON: {e.Message}", response.StatusCode, innerException: e);
+                    throw new RegistryException($"token service {realm} returned invalid JSON: {e.Message}", response.StatusCode, innerException: e);
                 }
 
                 var token = parsed?.Token ?? parsed?.AccessToken;
                 if (string.IsNullOrEmpty(token))
                 {
-                    throw new RegistryException($"token service {key.Realm} returned neither 'token' nor 'access_token'", response.StatusCode);
+                    throw new RegistryException($"token service {realm} returned neither 'token' nor 'access_token'", response.StatusCode);
                 }
 
                 // The spec's default lifetime is 60 s; renew a little early so a token never expires in flight.
                 var lifetime = parsed!.ExpiresIn is > 0 ? parsed.ExpiresIn.Value : 60;
                 var margin = Math.Min(30, lifetime / 5);
                 var expiresAt = _client.TimeProvider.GetUtcNow().AddSeconds(lifetime - margin);
-                Log.TokenIssued(_client.Logger, key.Realm, key.Scope, expiresAt);
+                Log.TokenIssued(_client.Logger, realm, scope, expiresAt);
                 return new IssuedToken(token, expiresAt);
             }
         }
@@ -173,7 +193,8 @@ internal sealed class RegistryTokenService
     public static AuthenticationHeaderValue BasicHeader(RegistryCredential credential) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")));
 
-    internal readonly record struct TokenKey(string Realm, string Service, string Scope, RegistryCredential? Credential);
+    /// <param name="Guarded">The realm is on another host than the registry and must not resolve to an internal address.</param>
+    internal readonly record struct TokenKey(string Realm, string Service, string Scope, RegistryCredential? Credential, bool Guarded);
 
     private sealed record IssuedToken(string Token, DateTimeOffset ExpiresAt);
 

@@ -1,13 +1,16 @@
 using Microsoft.Extensions.Logging;
+using ModelCsi.Core.IO;
 
 namespace ModelCsi.Core.Oci;
 
 /// <summary>
 /// A blob's bytes from an offset to its declared size. When the connection drops or stalls mid-body it
 /// reopens the blob at the current position (a Range request) up to a bounded number of times; it
-/// never yields more than the descriptor's size and fails if the server sends more.
+/// never yields more than the descriptor's size and fails if the server sends more. A body that trickles
+/// (fewer than <see cref="RegistryClientOptions.MinBlobBytesPerSecond"/> over a stall timeout) counts as
+/// stalled, so a hostile or broken server cannot hold a pull open for ever one byte at a time.
 /// </summary>
-internal sealed class ResumableBlobStream : Stream
+internal sealed class ResumableBlobStream : ReadOnlyStreamBase
 {
     private readonly OciDescriptor _blob;
     private readonly Func<OciDescriptor, long, CancellationToken, Task<Stream>> _open;
@@ -16,6 +19,8 @@ internal sealed class ResumableBlobStream : Stream
     private Stream? _body;
     private long _position;
     private int _resumes;
+    private long _windowStart;
+    private long _windowBytes;
 
     public ResumableBlobStream(OciDescriptor blob, long offset, Stream? first, Func<OciDescriptor, long, CancellationToken, Task<Stream>> open,
         RegistryClient registry, string what)
@@ -26,16 +31,11 @@ internal sealed class ResumableBlobStream : Stream
         _open = open;
         _registry = registry;
         _what = what;
+        _windowStart = registry.TimeProvider.GetTimestamp();
     }
 
     /// <summary>How many times the download was resumed after an interruption.</summary>
     public int Resumes => _resumes;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
 
     public override long Length => _blob.Size;
 
@@ -45,11 +45,21 @@ internal sealed class ResumableBlobStream : Stream
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    // Sync reads are for callers that cannot await; the download itself is asynchronous.
+    public override int Read(Span<byte> buffer)
+    {
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            var n = ReadAsync(rented.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
+            rented.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -69,7 +79,14 @@ internal sealed class ResumableBlobStream : Stream
 
             try
             {
-                _body ??= await _open(_blob, _position, cancellationToken);
+                if (_body is null)
+                {
+                    _body = await _open(_blob, _position, cancellationToken);
+                    _windowStart = _registry.TimeProvider.GetTimestamp();
+                    _windowBytes = 0;
+                }
+
+                EnsureMinimumRate(options);
                 var want = (int)Math.Min(buffer.Length, _blob.Size - _position);
                 using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 stall.CancelAfter(options.BlobReadStallTimeout);
@@ -80,6 +97,7 @@ internal sealed class ResumableBlobStream : Stream
                 }
 
                 _position += n;
+                _windowBytes += n;
                 return n;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested
@@ -100,6 +118,24 @@ internal sealed class ResumableBlobStream : Stream
                     await Task.Delay(_registry.Backoff(_resumes - 2), _registry.TimeProvider, cancellationToken);
                 }
             }
+        }
+    }
+
+    /// <summary>Throws (an <see cref="IOException"/>, so the download resumes) when the last window was too slow; starts the next window.</summary>
+    private void EnsureMinimumRate(RegistryClientOptions options)
+    {
+        var elapsed = _registry.TimeProvider.GetElapsedTime(_windowStart);
+        if (elapsed < options.BlobReadStallTimeout)
+        {
+            return;
+        }
+
+        var bytes = _windowBytes;
+        _windowStart = _registry.TimeProvider.GetTimestamp();
+        _windowBytes = 0;
+        if (options.MinBlobBytesPerSecond > 0 && bytes < options.MinBlobBytesPerSecond * elapsed.TotalSeconds)
+        {
+            throw new IOException($"only {bytes} bytes in {elapsed.TotalSeconds:0.#} s, slower than the minimum of {options.MinBlobBytesPerSecond} bytes/s");
         }
     }
 
@@ -138,16 +174,6 @@ internal sealed class ResumableBlobStream : Stream
             _body = null;
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -8,6 +8,7 @@ namespace ModelCsi.Driver.Options;
 /// <code>
 /// httpProxy: http://proxy.corp:3128
 /// noProxy: [".svc", ".cluster.local", "10.0.0.1"]
+/// allowedRegistries: ["registry.corp.example", "*.models.example", "registry.local:5000"]
 /// registries:
 ///   - host: registry.local:5000
 ///     plainHttp: true
@@ -30,6 +31,12 @@ public sealed class RegistryOptions
     /// <summary>Hosts reached directly despite <see cref="HttpProxy"/>.</summary>
     public IList<string> NoProxy { get; } = [];
 
+    /// <summary>
+    /// Registries model references may name (<c>host</c>, <c>host:port</c>, <c>*.domain</c>); empty allows any.
+    /// Others are refused with PermissionDenied before any request is made.
+    /// </summary>
+    public IList<string> AllowedRegistries { get; } = [];
+
     /// <summary>The registry client's view of these settings.</summary>
     public RegistryClientOptions ToClientOptions()
     {
@@ -37,6 +44,11 @@ public sealed class RegistryOptions
         foreach (var entry in NoProxy)
         {
             client.NoProxy.Add(entry);
+        }
+
+        foreach (var pattern in AllowedRegistries)
+        {
+            client.AllowedRegistries.Add(pattern);
         }
 
         foreach (var registry in Registries)

@@ -1,4 +1,3 @@
-using System.Net;
 using ModelCsi.Core.Oci;
 using ModelCsi.TestSupport;
 using Xunit;
@@ -16,81 +15,32 @@ public sealed class BlobRedirectTests(RegistryFixture fixture) : IClassFixture<R
         using var client = new RegistryClient(OciTestContent.QuickRetries());
         await client.Repository(OciReference.Parse($"{fixture.Registry.Host}/{name}")).PushBlobAsync(blob, new MemoryStream(content));
         await using var storage = FaultProxy.Start(fixture.Registry.Host);
-        using var front = RedirectingRegistry.Start(storage.Host);
+        // A registry front that demands Basic auth and answers blob GETs with 307 to its storage on another port.
+        var redirectsSent = 0;
+        using var front = HostileRegistry.Start(context =>
+        {
+            if (context.Request.Headers["Authorization"] is null)
+            {
+                context.Response.StatusCode = 401;
+                context.Response.AddHeader("WWW-Authenticate", "Basic realm=\"front\"");
+                context.Response.Close();
+            }
+            else
+            {
+                Interlocked.Increment(ref redirectsSent);
+                HostileRegistry.Redirect(context, $"http://{storage.Host}{context.Request.Url!.PathAndQuery}");
+            }
+
+            return Task.CompletedTask;
+        });
         var repository = client.Repository(OciReference.Parse($"{front.Host}/{name}"), RegistryCredential.Basic("user", "front-secret"));
         using var copy = new MemoryStream();
 
         await repository.FetchBlobAsync(blob, copy);
 
         Assert.Equal(content, copy.ToArray());
-        Assert.True(front.RedirectsSent >= 1);
+        Assert.True(Volatile.Read(ref redirectsSent) >= 1);
         var fetched = Assert.Single(storage.Requests, r => r.Method == "GET");
         Assert.False(fetched.HasAuthorization);
-    }
-
-    /// <summary>A fake registry front that demands Basic auth and answers blob GETs with 307 to another host.</summary>
-    private sealed class RedirectingRegistry : IDisposable
-    {
-        private readonly HttpListener _listener;
-        private readonly string _target;
-        private int _redirects;
-
-        private RedirectingRegistry(HttpListener listener, string host, string target)
-        {
-            _listener = listener;
-            Host = host;
-            _target = target;
-            _ = Task.Run(ServeAsync);
-        }
-
-        public string Host { get; }
-
-        public int RedirectsSent => Volatile.Read(ref _redirects);
-
-        public static RedirectingRegistry Start(string target)
-        {
-            var port = FreePort.Pick();
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            listener.Start();
-            return new RedirectingRegistry(listener, $"127.0.0.1:{port}", target);
-        }
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                var response = context.Response;
-                if (context.Request.Headers["Authorization"] is null)
-                {
-                    response.StatusCode = 401;
-                    response.AddHeader("WWW-Authenticate", "Basic realm=\"front\"");
-                }
-                else
-                {
-                    Interlocked.Increment(ref _redirects);
-                    response.StatusCode = 307;
-                    response.AddHeader("Location", $"http://{_target}{context.Request.Url!.PathAndQuery}");
-                }
-
-                response.Close();
-            }
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-        }
     }
 }

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 using System.Net;
 
 namespace ModelCsi.Core.Oci;
@@ -13,4 +14,7 @@ public sealed class RegistryNotAllowedException : RegistryException
         : base(message, statusCode, innerException: innerException)
     {
     }
+
+    /// <summary>The node's policy forbids the registry: no credential or retry changes that.</summary>
+    public override FailureKind Kind => FailureKind.PermissionDenied;
 }

@@ -47,7 +47,7 @@ socket="$work/plugin/csi.sock"
 metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
   || shuf -i 20000-60000 -n 1)
 dotnet "$repo_root/src/ModelCsi.Driver/bin/Release/net10.0/modelcsi-driver.dll" \
-  --endpoint "unix://$socket" --node-id demo-node --root-dir "$work/root" \
+  --endpoint "unix://$socket" --node-id demo-node --root-dir "$work/root" --kubelet-dir "$work/kubelet" \
   --metrics-address "127.0.0.1:$metrics_port" >"$work/driver.log" 2>&1 &
 driver_pid=$!
 for _ in $(seq 1 100); do [ -S "$socket" ] && break; sleep 0.1; done

@@ -60,4 +60,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1033, Level = LogLevel.Information, Message = "Serving /metrics and /healthz on {Address}")]
     public static partial void MetricsListening(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 1090, Level = LogLevel.Warning, Message = "Nothing of this volume is recorded at {TargetPath}; left it alone")]
+    public static partial void NothingToUnpublish(ILogger logger, string targetPath);
 }

@@ -56,7 +56,7 @@ public sealed class DriverUnderTest : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { dll, "--endpoint", "unix://" + socketPath, "--root-dir", Path.Combine(directory, "root"), "--node-id", "bench-node" })
+        foreach (var arg in new[] { dll, "--endpoint", "unix://" + socketPath, "--root-dir", Path.Combine(directory, "root"), "--kubelet-dir", directory, "--node-id", "bench-node" })
         {
             start.ArgumentList.Add(arg);
         }

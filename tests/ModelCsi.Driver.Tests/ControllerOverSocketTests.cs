@@ -182,8 +182,6 @@ public sealed class ControllerOverSocketTests(ControllerFixture fixture) : IClas
         { "missing name", "name" },
         { "missing capabilities", "volume_capabilities" },
         { "block access", "block" },
-        { "single node writer", "SingleNodeWriter" },
-        { "multi node multi writer", "MultiNodeMultiWriter" },
         { "missing model parameter", "modelRef" },
         { "malformed reference", "Bad Reference" },
         { "content source", "volume_content_source" },
@@ -199,8 +197,6 @@ public sealed class ControllerOverSocketTests(ControllerFixture fixture) : IClas
             case "missing name": request.Name = ""; break;
             case "missing capabilities": request.VolumeCapabilities.Clear(); break;
             case "block access": request.VolumeCapabilities[0] = new VolumeCapability { Block = new(), AccessMode = new() { Mode = AccessMode.MultiNodeReaderOnly } }; break;
-            case "single node writer": request.VolumeCapabilities[0].AccessMode.Mode = AccessMode.SingleNodeWriter; break;
-            case "multi node multi writer": request.VolumeCapabilities.Add(new VolumeCapability { Mount = new(), AccessMode = new() { Mode = AccessMode.MultiNodeMultiWriter } }); break;
             case "missing model parameter": request.Parameters.Clear(); request.Parameters["subPath"] = "x"; break;
             case "malformed reference": request.Parameters["modelRef"] = "Bad Reference"; break;
             case "content source": request.VolumeContentSource = new VolumeContentSource { Volume = new() { VolumeId = "other" } }; break;
@@ -259,10 +255,11 @@ public sealed class ControllerOverSocketTests(ControllerFixture fixture) : IClas
     [Theory]
     [InlineData(AccessMode.MultiNodeReaderOnly, true)]
     [InlineData(AccessMode.SingleNodeReaderOnly, true)]
-    [InlineData(AccessMode.SingleNodeWriter, false)]
-    [InlineData(AccessMode.MultiNodeSingleWriter, false)]
-    [InlineData(AccessMode.MultiNodeMultiWriter, false)]
-    public async Task Validate_confirms_reader_modes_of_a_static_volume_and_only_those(AccessMode mode, bool confirmed)
+    [InlineData(AccessMode.SingleNodeWriter, true)]
+    [InlineData(AccessMode.MultiNodeSingleWriter, true)]
+    [InlineData(AccessMode.MultiNodeMultiWriter, true)]
+    [InlineData(AccessMode.Unknown, false)]
+    public async Task Validate_confirms_every_mount_mode_of_a_static_volume_the_mount_being_read_only_whatever_is_asked(AccessMode mode, bool confirmed)
     {
         var request = new ValidateVolumeCapabilitiesRequest
         {

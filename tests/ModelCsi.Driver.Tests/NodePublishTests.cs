@@ -53,6 +53,7 @@ public sealed class NodePublishTests : IDisposable
             Endpoint = "unix:///unused.sock",
             NodeId = "node-a",
             RootDir = RootDir,
+            KubeletDir = _scratch.Path,
             OperationLockWait = lockWait ?? TimeSpan.FromMilliseconds(100),
         }),
         _store,

@@ -22,11 +22,6 @@ public sealed class NodeValidationOverSocketTests(DriverProcessFixture fixture) 
         { "no access type", "access_type" },
         { "no access mode", "access_mode" },
         { "block access", "block" },
-        { "single node writer", "SingleNodeWriter" },
-        { "multi node multi writer", "MultiNodeMultiWriter" },
-        { "multi node single writer", "MultiNodeSingleWriter" },
-        { "single node single writer", "SingleNodeSingleWriter" },
-        { "single node multi writer", "SingleNodeMultiWriter" },
         { "unknown mode", "Unknown" },
         { "missing model reference", "modelRef" },
         { "blank model reference", "modelRef" },
@@ -58,11 +53,6 @@ public sealed class NodeValidationOverSocketTests(DriverProcessFixture fixture) 
             case "no access type": request.VolumeCapability.ClearAccessType(); break;
             case "no access mode": request.VolumeCapability.AccessMode = null; break;
             case "block access": request.VolumeCapability.Block = new VolumeCapability.Types.BlockVolume(); break;
-            case "single node writer": request.VolumeCapability.AccessMode.Mode = AccessMode.SingleNodeWriter; break;
-            case "multi node multi writer": request.VolumeCapability.AccessMode.Mode = AccessMode.MultiNodeMultiWriter; break;
-            case "multi node single writer": request.VolumeCapability.AccessMode.Mode = AccessMode.MultiNodeSingleWriter; break;
-            case "single node single writer": request.VolumeCapability.AccessMode.Mode = AccessMode.SingleNodeSingleWriter; break;
-            case "single node multi writer": request.VolumeCapability.AccessMode.Mode = AccessMode.SingleNodeMultiWriter; break;
             case "unknown mode": request.VolumeCapability.AccessMode.Mode = AccessMode.Unknown; break;
             case "missing model reference": request.VolumeContext.Clear(); break;
             case "blank model reference": request.VolumeContext["modelRef"] = "  "; break;

@@ -161,15 +161,17 @@ public sealed class PublishEndToEndTests(ModelDriverFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task A_persistent_volume_with_a_writer_mode_is_refused()
+    public async Task A_persistent_volume_with_a_writer_mode_is_mounted_read_only()
     {
         var request = InlinePublish(fixture.SampleReference);
         request.VolumeContext.Remove("csi.storage.k8s.io/ephemeral");
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => Client.NodePublishVolumeAsync(request, Deadline).ResponseAsync);
+        await Client.NodePublishVolumeAsync(request, Deadline);
 
-        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.False(Directory.Exists(request.TargetPath) && MountAt(request.TargetPath) is not null);
+        Assert.True(MountAt(request.TargetPath)!.IsReadOnly);
+        var write = Record.Exception(() => File.WriteAllText(Path.Combine(request.TargetPath, "new-file"), "x"));
+        Assert.IsAssignableFrom<IOException>(write);
+        await Client.NodeUnpublishVolumeAsync(new NodeUnpublishVolumeRequest { VolumeId = request.VolumeId, TargetPath = request.TargetPath }, Deadline);
     }
 
     public static TheoryData<string, StatusCode, string> Failures => new()

@@ -8,8 +8,16 @@ public sealed class ScratchDirectory : IDisposable
 {
     public ScratchDirectory()
     {
-        Path = Directory.CreateTempSubdirectory("modelcsi-test-").FullName;
+        Directory.CreateDirectory(Root);
+        Path = System.IO.Path.Combine(Root, "modelcsi-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path);
     }
+
+    /// <summary>
+    /// Where every scratch directory lives: what tests pass as the driver's kubelet directory, so the targets of
+    /// any test lie under it as pods' do under /var/lib/kubelet.
+    /// </summary>
+    public static string Root { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "modelcsi-scratch");
 
     public string Path { get; }
 

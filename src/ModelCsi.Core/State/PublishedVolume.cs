@@ -26,6 +26,11 @@ public sealed record PublishedVolume
     [JsonPropertyName("sourcePath")]
     public required string SourcePath { get; init; }
 
+    /// <summary>Files, directories and links the model showed when it was published: a later count below it means files went missing.</summary>
+    [JsonPropertyName("entries")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Entries { get; init; }
+
     [JsonPropertyName("subPath")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SubPath { get; init; }

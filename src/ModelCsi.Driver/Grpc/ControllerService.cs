@@ -44,7 +44,12 @@ internal sealed class ControllerService(
         {
             throw CsiRequestValidation.Invalid($"{method}: volume_content_source is not supported: a model volume is filled from its registry, not from a snapshot or another volume");
         }
-        var requested = CsiRequestValidation.RequireModelReference(request.Parameters, method, "StorageClass parameters");
+        if (request.CapacityRange is { } range && (range.RequiredBytes < 0 || range.LimitBytes < 0))
+        {
+            throw CsiRequestValidation.Invalid($"{method}: capacity_range must not be negative (required_bytes {range.RequiredBytes}, limit_bytes {range.LimitBytes})");
+        }
+        CsiRequestValidation.RequireBoundedAttributes(request.Parameters, method, "StorageClass parameters");
+        var requested = CsiRequestValidation.ParseModelReference(request.Parameters, method, "StorageClass parameters");
         var selection = CsiRequestValidation.ReadLayerSelection(request.Parameters, method, "StorageClass parameters");
         var parameters = new Dictionary<string, string>(request.Parameters, StringComparer.Ordinal);
 
@@ -110,7 +115,7 @@ internal sealed class ControllerService(
         {
             throw new RpcException(new Status(StatusCode.NotFound, $"{method}: volume {request.VolumeId} is unknown: its volume_context names no model ('{VolumeContextKeys.ModelRef}')"));
         }
-        var problem = request.VolumeCapabilities.Select(CsiRequestValidation.ReadOnlyMountProblem).FirstOrDefault(p => p is not null);
+        var problem = request.VolumeCapabilities.Select(CsiRequestValidation.MountProblem).FirstOrDefault(p => p is not null);
         if (problem is not null)
         {
             return Task.FromResult(new ValidateVolumeCapabilitiesResponse { Message = problem });
@@ -134,7 +139,7 @@ internal sealed class ControllerService(
         }
         foreach (var capability in capabilities)
         {
-            CsiRequestValidation.RequireReadOnlyMountCapability(capability, method);
+            CsiRequestValidation.RequireMountCapability(capability, method);
         }
     }
 

@@ -10,11 +10,23 @@ namespace ModelCsi.Driver.Grpc;
 /// <summary>Argument guards for CSI requests; each failure is an InvalidArgument naming the field.</summary>
 internal static class CsiRequestValidation
 {
+    // CSI leaves sizes to the plugin; these keep every field far below gRPC's header and message limits, so an
+    // error that names a field never grows past what a client can receive.
+    public const int MaxVolumeIdLength = 256;
+    public const int MaxPathLength = 4096;
+    public const int MaxAttributeValueLength = 64 * 1024;
+    public const int MaxAttributesLength = 256 * 1024;
+    private const int ShownChars = 64;
+
     public static void RequireVolumeId(string volumeId, string method)
     {
         if (string.IsNullOrWhiteSpace(volumeId))
         {
             throw Invalid($"{method}: volume_id is required");
+        }
+        if (volumeId.Length > MaxVolumeIdLength || volumeId.Any(char.IsControl))
+        {
+            throw Invalid($"{method}: volume_id '{Shown(volumeId)}' must be at most {MaxVolumeIdLength} characters without control characters");
         }
     }
 
@@ -24,38 +36,73 @@ internal static class CsiRequestValidation
         {
             throw Invalid($"{method}: {field} is required");
         }
-        if (!Path.IsPathFullyQualified(path) || path.Contains('\0', StringComparison.Ordinal))
+        if (path.Length > MaxPathLength || path.Any(char.IsControl))
         {
-            throw Invalid($"{method}: {field} '{path}' must be an absolute path");
+            throw Invalid($"{method}: {field} '{Shown(path)}' must be at most {MaxPathLength} characters without control characters");
+        }
+        if (!Path.IsPathFullyQualified(path))
+        {
+            throw Invalid($"{method}: {field} '{Shown(path)}' must be an absolute path");
         }
     }
 
-    /// <summary>Models are only ever served read-only through the filesystem API.</summary>
-    /// <param name="ephemeral">
-    /// kubelet publishes every inline (ephemeral) CSI volume with SINGLE_NODE_WRITER whatever the pod
-    /// asks (it hard-codes ReadWriteOnce for them), so for those that one mode is accepted: the mount
-    /// is read-only all the same. Persistent volumes carry the admin's chosen modes and must be readers.
-    /// </param>
-    public static void RequireReadOnlyMountCapability(VolumeCapability? capability, string method, bool ephemeral = false)
+    /// <summary>
+    /// A target must lie under kubelet's directory (given normalised): the driver never mounts over, or unmounts,
+    /// anything else on the host whatever a request says.
+    /// </summary>
+    public static void RequireUnderKubeletDir(string target, string kubeletDir, string method)
+    {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(kubeletDir));
+        if (!target.StartsWith(root + "/", StringComparison.Ordinal))
+        {
+            throw Invalid($"{method}: target_path '{Shown(target)}' is not under the kubelet directory {root}");
+        }
+    }
+
+    /// <summary>Attribute sizes are bounded before anything parses them; the message never echoes a whole value.</summary>
+    public static void RequireBoundedAttributes(MapField<string, string> attributes, string method, string where = "volume_context")
+    {
+        long total = 0;
+        foreach (var (key, value) in attributes)
+        {
+            total += key.Length + value.Length;
+            if (value.Length > MaxAttributeValueLength || key.Length > MaxAttributeValueLength)
+            {
+                throw Invalid($"{method}: {where} '{Shown(key)}' is {value.Length} characters, more than the {MaxAttributeValueLength} allowed");
+            }
+        }
+        if (total > MaxAttributesLength)
+        {
+            throw Invalid($"{method}: {where} holds {total} characters, more than the {MaxAttributesLength} allowed");
+        }
+    }
+
+    /// <summary>The start of a value, with control characters escaped, for messages and logs.</summary>
+    public static string Shown(string value)
+    {
+        var head = value.Length > ShownChars ? value[..ShownChars] + $"…({value.Length} chars)" : value;
+        return string.Concat(head.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()));
+    }
+
+    /// <summary>
+    /// Any mount access mode is accepted, writer modes included: kubelet asks SINGLE_NODE_WRITER for every inline
+    /// volume, and PVCs default to ReadWriteOnce. The mount is read-only whatever was asked; a model is immutable.
+    /// Block access is refused: a model is a directory.
+    /// </summary>
+    public static void RequireMountCapability(VolumeCapability? capability, string method)
     {
         if (capability is null)
         {
             throw Invalid($"{method}: volume_capability is required");
         }
-        if (ephemeral
-            && capability.AccessTypeCase == VolumeCapability.AccessTypeOneofCase.Mount
-            && capability.AccessMode?.Mode == VolumeCapability.Types.AccessMode.Types.Mode.SingleNodeWriter)
-        {
-            return;
-        }
-        if (ReadOnlyMountProblem(capability) is { } problem)
+        if (MountProblem(capability) is { } problem)
         {
             throw Invalid($"{method}: {problem}");
         }
     }
 
     /// <summary>Why the capability cannot be served, or null when it can.</summary>
-    public static string? ReadOnlyMountProblem(VolumeCapability capability)
+    public static string? MountProblem(VolumeCapability capability)
     {
         if (capability.AccessTypeCase == VolumeCapability.AccessTypeOneofCase.Block)
         {
@@ -69,10 +116,11 @@ internal static class CsiRequestValidation
         {
             return "volume_capability.access_mode is required";
         }
-        return capability.AccessMode.Mode is VolumeCapability.Types.AccessMode.Types.Mode.SingleNodeReaderOnly
-            or VolumeCapability.Types.AccessMode.Types.Mode.MultiNodeReaderOnly
-            ? null
-            : $"access mode {capability.AccessMode.Mode} is not supported: model volumes are read-only (use ReadOnlyMany or a reader-only mode)";
+        if (capability.AccessMode.Mode == VolumeCapability.Types.AccessMode.Types.Mode.Unknown)
+        {
+            return "access mode Unknown is not supported: set a reader or writer mode (the mount is read-only either way)";
+        }
+        return null;
     }
 
     public static string RequireModelReference(MapField<string, string> volumeContext, string method, string where = "volume_context")

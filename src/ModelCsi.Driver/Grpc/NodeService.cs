@@ -46,6 +46,11 @@ internal sealed class NodeService(
         {
             Rpc = new NodeServiceCapability.Types.RPC { Type = NodeServiceCapability.Types.RPC.Types.Type.GetVolumeStats },
         });
+        // kubelet turns an abnormal condition into pod Events when volume health monitoring is on.
+        response.Capabilities.Add(new NodeServiceCapability
+        {
+            Rpc = new NodeServiceCapability.Types.RPC { Type = NodeServiceCapability.Types.RPC.Types.Type.VolumeCondition },
+        });
         return Task.FromResult(response);
     }
 
@@ -54,8 +59,10 @@ internal sealed class NodeService(
         const string method = nameof(NodePublishVolume);
         CsiRequestValidation.RequireVolumeId(request.VolumeId, method);
         CsiRequestValidation.RequirePath(request.TargetPath, "target_path", method);
+        CsiRequestValidation.RequireBoundedAttributes(request.VolumeContext, method);
         var pod = CsiRequestValidation.ReadPodInfo(request.VolumeContext);
-        CsiRequestValidation.RequireReadOnlyMountCapability(request.VolumeCapability, method, pod.Ephemeral);
+        CsiRequestValidation.RequireMountCapability(request.VolumeCapability, method);
+        CsiRequestValidation.RequireUnderKubeletDir(MountInfoParser.NormalizePath(request.TargetPath), _options.KubeletDir, method);
         if (IsDynamic(request.VolumeContext))
         {
             await PublishDynamicAsync(request, pod, context);
@@ -75,18 +82,22 @@ internal sealed class NodeService(
         using var held = await AcquireAsync(volumeId, target, method, cancellationToken);
 
         var existing = volumes.Find(volumeId, target);
-        var mount = mounter.FindMount(target);
-        if (mount is not null)
+        if (mounter.FindMount(target) is not null)
         {
             EnsureSameVolume(existing, volumeId, target, reference, subPath, method);
             EnsureSameSelection(existing!, volumeId, target, selection, method);
-            if (!mount.IsReadOnly)
+            if (!mounter.IsBindOf(target, existing!.SourcePath))
+            {
+                throw new RpcException(new Status(StatusCode.AlreadyExists, $"{method}: {target} has a mount on it that this driver did not make over volume {volumeId}"));
+            }
+            if (mounter.FindMount(target) is not { IsReadOnly: true })
             {
                 throw new InvalidOperationException($"{target} is mounted read-write; refusing to hand it to a pod");
             }
             Log.AlreadyPublished(logger, target);
             return new NodePublishVolumeResponse();
         }
+        EnsureUsableTarget(existing, volumeId, target, method);
 
         var secrets = new Dictionary<string, string>(request.Secrets);
         var credentials = CredentialContext.FromVolume(secrets, request.VolumeContext);
@@ -135,6 +146,7 @@ internal sealed class NodeService(
             Reference = reference,
             CacheKey = model.CacheKey,
             SourcePath = source,
+            Entries = TreeUsage.Measure(source).Entries,
             SubPath = subPath,
             Pod = pod,
             PublishedAt = timeProvider.GetUtcNow(),
@@ -174,23 +186,37 @@ internal sealed class NodeService(
             return new NodeUnpublishVolumeResponse();
         }
 
-        for (var i = 0; i < MaxStackedMounts && mounter.FindMount(target) is not null; i++)
+        if (volumes.Find(volumeId, target) is not { } record)
+        {
+            // Nothing of this volume is recorded here: whatever is at the target is not ours to unmount or delete.
+            if (volumes.FindByTarget(target) is { } other)
+            {
+                throw new RpcException(new Status(
+                    StatusCode.FailedPrecondition,
+                    $"{method}: {target} holds volume {other.VolumeId}, not {volumeId}; nothing was unmounted"));
+            }
+            leases.Release(volumeId, target);
+            Log.NothingToUnpublish(logger, target);
+            return new NodeUnpublishVolumeResponse();
+        }
+
+        // Only our own bind comes off: a mount somebody stacked over it, or put in its place, is left alone.
+        for (var i = 0; i < MaxStackedMounts && mounter.FindMount(target) is not null && mounter.IsBindOf(target, record.SourcePath); i++)
         {
             mounter.Unmount(target);
         }
         if (mounter.FindMount(target) is not null)
         {
-            throw new InvalidOperationException($"{target} is still a mount point after {MaxStackedMounts} unmounts");
+            throw new RpcException(new Status(
+                StatusCode.FailedPrecondition,
+                $"{method}: {target} has a mount on it that this driver did not make; it was left alone, remove it and retry"));
         }
         if (Directory.Exists(target))
         {
             // Never recursive: if the unmount silently did not happen, this fails instead of deleting model files.
             Directory.Delete(target);
         }
-        if (volumes.Find(volumeId, target) is not null)
-        {
-            volumes.Remove(volumeId, target);
-        }
+        volumes.Remove(volumeId, target);
         leases.Release(volumeId, target);
         metrics.PublishedVolumes.Set(volumes.All.Count);
         Log.Unpublished(logger, target);
@@ -201,16 +227,20 @@ internal sealed class NodeService(
     {
         const string method = nameof(NodeGetVolumeStats);
         CsiRequestValidation.RequireVolumeId(request.VolumeId, method);
-        CsiRequestValidation.RequirePath(request.VolumePath, "volume_path", method);
-        var path = MountInfoParser.NormalizePath(request.VolumePath);
-        if (volumes.Find(request.VolumeId, path) is null || !Directory.Exists(path))
+        if (string.IsNullOrWhiteSpace(request.VolumePath))
         {
-            throw new RpcException(new Status(StatusCode.NotFound, $"{method}: volume {request.VolumeId} is not published at {path}"));
+            throw CsiRequestValidation.Invalid($"{method}: volume_path is required");
+        }
+        // Any other path, relative ones included, is simply not a published volume: NotFound, as the spec says.
+        var path = Path.IsPathFullyQualified(request.VolumePath) ? MountInfoParser.NormalizePath(request.VolumePath) : request.VolumePath;
+        if (volumes.Find(request.VolumeId, path) is not { } record || !Directory.Exists(path))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"{method}: volume {CsiRequestValidation.Shown(request.VolumeId)} is not published at {CsiRequestValidation.Shown(path)}"));
         }
 
         // A model is immutable and fully present, so its size is both what is used and the whole capacity.
         var (bytes, inodes) = TreeUsage.Measure(path);
-        var response = new NodeGetVolumeStatsResponse();
+        var response = new NodeGetVolumeStatsResponse { VolumeCondition = VolumeHealth.Check(record, mounter, inodes) };
         response.Usage.Add(new VolumeUsage { Unit = VolumeUsage.Types.Unit.Bytes, Total = bytes, Used = bytes, Available = 0 });
         response.Usage.Add(new VolumeUsage { Unit = VolumeUsage.Types.Unit.Inodes, Total = inodes, Used = inodes, Available = 0 });
         return Task.FromResult(response);
@@ -233,6 +263,27 @@ internal sealed class NodeService(
                 $"{method}: volume {volumeId} is already published at {target} with "
                 + (published is null ? "the whole model" : "another layer selection")
                 + $"; this request asks for " + (selection is null ? "the whole model" : $"layers: {selection}")));
+        }
+    }
+
+    /// <summary>
+    /// A target is used only when nothing else is there: no other volume recorded at it, no symlink, no content.
+    /// kubelet hands out an empty directory (or none); anything else would be mounted over and hidden.
+    /// </summary>
+    private void EnsureUsableTarget(PublishedVolume? existing, string volumeId, string target, string method)
+    {
+        if (existing is null && volumes.FindByTarget(target) is { } other)
+        {
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"{method}: {target} already holds volume {other.VolumeId} (model {other.Reference})"));
+        }
+        var info = new DirectoryInfo(target);
+        if (info.LinkTarget is not null || (File.Exists(target) && !info.Exists))
+        {
+            throw CsiRequestValidation.Invalid($"{method}: target_path {target} is a symlink or a file, not a directory");
+        }
+        if (info.Exists && info.EnumerateFileSystemInfos().Any())
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{method}: target_path {target} is not empty; refusing to mount over its content"));
         }
     }
 

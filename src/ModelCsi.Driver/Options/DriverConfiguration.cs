@@ -11,6 +11,7 @@ internal static class DriverConfiguration
         ["--endpoint"] = nameof(DriverOptions.Endpoint),
         ["--node-id"] = nameof(DriverOptions.NodeId),
         ["--root-dir"] = nameof(DriverOptions.RootDir),
+        ["--kubelet-dir"] = nameof(DriverOptions.KubeletDir),
         ["--driver-name"] = nameof(DriverOptions.DriverName),
         ["--mode"] = nameof(DriverOptions.Mode),
         ["--metrics-address"] = nameof(DriverOptions.MetricsAddress),

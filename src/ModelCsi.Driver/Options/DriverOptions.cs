@@ -5,6 +5,7 @@ public sealed class DriverOptions
 {
     public const string DefaultDriverName = "model.csi.modelpack.org";
     public const string DefaultRootDirectory = "/var/lib/model-csi";
+    public const string DefaultKubeletDirectory = "/var/lib/kubelet";
 
     /// <summary>unix:///absolute/path.sock, where the CO connects.</summary>
     public string Endpoint { get; set; } = "";
@@ -14,6 +15,12 @@ public sealed class DriverOptions
 
     /// <summary>Holds the model cache and the published-volume records.</summary>
     public string RootDir { get; set; } = DefaultRootDirectory;
+
+    /// <summary>
+    /// kubelet's root directory. Target paths must lie under it: a publish never mounts over, and an unpublish
+    /// never unmounts, anything elsewhere on the host.
+    /// </summary>
+    public string KubeletDir { get; set; } = DefaultKubeletDirectory;
 
     public string DriverName { get; set; } = DefaultDriverName;
 

@@ -83,7 +83,7 @@ public sealed class DriverProcess : IAsyncDisposable
         var metricsArgs = extraArgs.Contains("--metrics-address")
             ? []
             : new[] { "--metrics-address", "127.0.0.1:" + ModelCsi.TestSupport.FreePort.Pick().ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        var allArgs = new[] { "--endpoint", "unix://" + socketPath, "--root-dir", scratch.Combine("root") }.Concat(metricsArgs).Concat(extraArgs).ToList();
+        var allArgs = new[] { "--endpoint", "unix://" + socketPath, "--root-dir", scratch.Combine("root"), "--kubelet-dir", ScratchDirectory.Root }.Concat(metricsArgs).Concat(extraArgs).ToList();
         foreach (var arg in allArgs)
         {
             start.ArgumentList.Add(arg);

@@ -10,25 +10,37 @@ using ModelCsi.Driver;
 using ModelCsi.Driver.Grpc;
 using ModelCsi.Driver.Options;
 using Prometheus;
-using RegistryOptions = ModelCsi.Driver.Options.RegistryOptions;
+using ModelCsi.Driver.Logging;
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
-DriverConfiguration.Apply(builder.Configuration, args);
-
-builder.Logging.ClearProviders();
-// Kestrel and routing log every request at Information; the driver's own lines say what matters.
-builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-builder.Logging.AddSimpleConsole(console =>
+DriverCommandLine commandLine;
+try
 {
-    console.IncludeScopes = true;
-    console.SingleLine = true;
-    console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-    console.UseUtcTimestamp = true;
-});
+    commandLine = DriverCommandLine.Parse(args);
+}
+catch (DriverConfigurationException e)
+{
+    return await DriverStartup.FailAsync(e.Message);
+}
+if (commandLine.ShowHelp || commandLine.ShowVersion)
+{
+    await Console.Out.WriteAsync(commandLine.ShowHelp ? DriverHelp.Text() : DriverVersion.Describe() + Environment.NewLine);
+    return 0;
+}
+
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+try
+{
+    DriverConfiguration.Apply(builder.Configuration, commandLine);
+}
+catch (DriverConfigurationException e)
+{
+    return await DriverStartup.FailAsync(e.Message);
+}
+DriverLogging.Configure(builder.Logging, builder.Configuration);
 
 builder.Services.AddOptions<DriverOptions>().Bind(builder.Configuration).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<DriverOptions>, DriverOptionsValidator>();
-builder.Services.Configure<RegistryOptions>(builder.Configuration);
+builder.Services.Configure<DriverRegistryOptions>(builder.Configuration);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IMounter, LibcMounter>();
 builder.Services.AddSingleton<VolumeOperationLocks>();
@@ -37,7 +49,7 @@ builder.Services.AddSingleton(sp => new PublishedVolumeStore(
     sp.GetRequiredService<ILogger<PublishedVolumeStore>>()));
 
 builder.Services.AddSingleton(sp => new RegistryClient(
-    sp.GetRequiredService<IOptions<RegistryOptions>>().Value.ToClientOptions(),
+    sp.GetRequiredService<IOptions<DriverRegistryOptions>>().Value.ToClientOptions(),
     sp.GetRequiredService<ILogger<RegistryClient>>(),
     sp.GetRequiredService<TimeProvider>(),
     sp.GetRequiredService<CacheMetrics>()));
@@ -136,12 +148,17 @@ try
     });
     app.Lifetime.ApplicationStopped.Register(() => File.Delete(CsiEndpoint.SocketPath(options.Endpoint)));
 
-    await app.RunAsync();
+    await app.StartAsync();
+    await app.WaitForShutdownAsync();
     return 0;
 }
 catch (OptionsValidationException ex)
 {
     // A misconfigured DaemonSet should say what is wrong in one line, not in a stack trace.
-    await Console.Error.WriteLineAsync($"modelcsi-driver: invalid configuration: {ex.Message}");
-    return 2;
+    return await DriverStartup.FailAsync(ex.Message);
+}
+catch (IOException ex) when (DriverStartup.IsBindFailure(ex))
+{
+    // Kestrel: "Failed to bind to address http://0.0.0.0:9090: address already in use."
+    return await DriverStartup.FailAsync(ex.Message);
 }

@@ -13,6 +13,32 @@ internal static class DriverStartup
         return InvalidConfigurationExitCode;
     }
 
+    /// <summary>
+    /// Fails the start when the metrics port is taken, before anything else starts: Kestrel would find out only
+    /// after the cache is opened, and report it among the host's start-up lines.
+    /// </summary>
+    /// <exception cref="Options.DriverConfigurationException">The address cannot be bound.</exception>
+    public static void CheckMetricsAddressFree(string? metricsAddress)
+    {
+        if (string.IsNullOrEmpty(metricsAddress) || !MetricsEndpoint.TryParse(metricsAddress, out var endpoint) || endpoint.Port == 0)
+        {
+            return;
+        }
+        var probe = new TcpListener(endpoint);
+        try
+        {
+            probe.Start();
+        }
+        catch (SocketException e)
+        {
+            throw new Options.DriverConfigurationException($"metrics address {metricsAddress}: {e.Message}");
+        }
+        finally
+        {
+            probe.Stop();
+        }
+    }
+
     /// <summary>A listener that could not be opened: the port is taken or the address is not this host's.</summary>
     public static bool IsBindFailure(IOException exception) =>
         exception.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse or SocketError.AddressNotAvailable or SocketError.AccessDenied }

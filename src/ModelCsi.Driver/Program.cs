@@ -27,10 +27,12 @@ if (commandLine.ShowHelp || commandLine.ShowVersion)
     return 0;
 }
 
+CsiMetrics.ExportOnlyProcessDefaults();
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 try
 {
     DriverConfiguration.Apply(builder.Configuration, commandLine);
+    DriverStartup.CheckMetricsAddressFree(builder.Configuration[nameof(DriverOptions.MetricsAddress)]);
 }
 catch (DriverConfigurationException e)
 {
@@ -74,6 +76,7 @@ builder.Services.AddSingleton(sp =>
     }
     return cache;
 });
+builder.Services.AddSingleton<CacheCapacityMetrics>();
 builder.Services.AddHostedService<CacheCollectionService>();
 builder.Services.AddSingleton<IModelStore>(sp => sp.GetRequiredService<ModelCache>());
 builder.Services.AddSingleton<ProvisionedVolumes>();
@@ -139,6 +142,7 @@ try
                 }
             }
             app.Services.GetRequiredService<CsiMetrics>().PublishedVolumes.Set(volumes.All.Count);
+            app.Services.GetRequiredService<CacheCapacityMetrics>().Register(Metrics.DefaultRegistry);
         }
         if (!string.IsNullOrEmpty(options.MetricsAddress))
         {

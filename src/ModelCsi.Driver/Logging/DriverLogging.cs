@@ -16,6 +16,8 @@ internal static class DriverLogging
         logging.SetMinimumLevel(options.LogLevel);
         // Kestrel and routing log every request at Information; the driver's own lines say what matters.
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // "Application started", "Content root path": the driver's own start line says what is served where.
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         // Hosting opens a RequestPath/RequestId scope only for a logger that is on: off, there is none.
         logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // gRPC logs every failed call a second time after the interceptor, which logs it once with the pod.

@@ -60,7 +60,9 @@ builder.Services.AddRegistryAccess(builder.Configuration);
 
 builder.Services.AddOptions<ModelCacheOptions>()
     .Bind(builder.Configuration.GetSection("cache"))
-    .PostConfigure<IOptions<DriverOptions>>((cache, driver) => cache.RootDirectory = driver.Value.RootDir);
+    .PostConfigure<IOptions<DriverOptions>>((cache, driver) => cache.RootDirectory = driver.Value.RootDir)
+    .ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<ModelCacheOptions>, CacheOptionsValidator>();
 builder.Services.AddSingleton<LayerUnpacker>();
 builder.Services.AddSingleton(new CacheMetrics(Metrics.DefaultRegistry));
 builder.Services.AddSingleton(new CsiMetrics(Metrics.DefaultRegistry));
@@ -106,7 +108,9 @@ builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<DriverOpt
 try
 {
     var app = builder.Build();
+    // Resolved here, before the host starts, so a validation failure is our one line and not the host's stack trace too.
     var options = app.Services.GetRequiredService<IOptions<DriverOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<ModelCacheOptions>>().Value;
     app.MapGrpcService<IdentityService>();
     if (options.ServesNode)
     {

@@ -23,6 +23,8 @@ public sealed partial class DriverConfigurationTests
         { "a bad size", "cache.maxSize", ["--cache-max-size", "lots"] },
         { "a bad duration", "cache.gcInterval", ["--cache-gc-interval", "ten minutes"] },
         { "a bad enum", "logFormat", ["--log-format", "xml"] },
+        { "a bad endpoint", "tcp://127.0.0.1:9000", ["--endpoint", "tcp://127.0.0.1:9000"] },
+        { "a value out of range", "cache.minFreePercent", ["--cache-min-free-percent", "150"] },
         { "an unreadable config file", "/no/such/config.yaml", ["--config", "/no/such/config.yaml"] },
     };
 
@@ -104,8 +106,32 @@ public sealed partial class DriverConfigurationTests
     {
         var parsed = DriverCommandLine.Parse([flag]);
 
-        var value = Assert.Single(parsed.Values, v => v.Key == "LogLevel" || v.Key == "logLevel").Value;
+        var value = Assert.Single(parsed.Values, v => v.Key == "logLevel").Value;
         Assert.Equal(expected, Enum.Parse<LogLevel>(value!, ignoreCase: true));
+    }
+
+    [Fact]
+    public void A_flag_given_twice_keeps_its_last_value()
+    {
+        var parsed = DriverCommandLine.Parse(["--node-id", "a", "--no-proxy", "x,y", "--node-id=b", "--no-proxy", "z"]);
+
+        Assert.Equal([new("nodeId", "b"), new("noProxy:0", "z")], parsed.Values);
+    }
+
+    [Fact]
+    public void A_list_flag_replaces_the_config_files_list()
+    {
+        using var scratch = new ScratchDirectory();
+        var path = scratch.Combine("config.yaml");
+        File.WriteAllText(path, "noProxy: [a, b, c]\nhttpProxy: http://proxy:3128\n");
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationManager();
+
+        DriverConfiguration.Apply(configuration, DriverCommandLine.Parse(["--config", path, "--no-proxy", "z"]));
+
+        var registries = new DriverRegistryOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, registries);
+        Assert.Equal(["z"], registries.NoProxy);
+        Assert.Equal("http://proxy:3128", registries.HttpProxy);
     }
 
     [Fact]

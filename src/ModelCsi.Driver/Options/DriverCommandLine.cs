@@ -22,11 +22,16 @@ public sealed class DriverCommandLine
     /// <summary>Configuration keys (<c>cache:maxSize</c>) and values set by flags.</summary>
     public IReadOnlyList<KeyValuePair<string, string?>> Values { get; private init; } = [];
 
+    /// <summary>Configuration paths of list flags given (<c>noProxy</c>): they replace the YAML file's list, not merge into it.</summary>
+    public IReadOnlySet<string> ListPaths { get; private init; } = new HashSet<string>();
+
     /// <exception cref="DriverConfigurationException">An unknown flag, or a flag without its value.</exception>
     public static DriverCommandLine Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var values = new List<KeyValuePair<string, string?>>();
+        // By configuration path: a flag given twice keeps its last value, as with the sidecars' flags.
+        var values = new Dictionary<string, List<KeyValuePair<string, string?>>>(StringComparer.OrdinalIgnoreCase);
+        var lists = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         string? configFile = null;
         bool help = false, version = false;
         for (var i = 0; i < args.Count; i++)
@@ -44,7 +49,7 @@ public sealed class DriverCommandLine
                     version = true;
                     continue;
                 case "-v" or "--v":
-                    values.Add(new(nameof(DriverOptions.LogLevel), Verbosity(flag, inline ?? TakeValue(args, ref i, flag))));
+                    values["logLevel"] = [new("logLevel", Verbosity(flag, inline ?? TakeValue(args, ref i, flag)))];
                     continue;
                 case DriverOptionCatalog.ConfigFlag:
                     configFile = inline ?? TakeValue(args, ref i, flag);
@@ -59,18 +64,14 @@ public sealed class DriverCommandLine
             var value = inline ?? (entry.IsBoolean ? "true" : TakeValue(args, ref i, flag));
             if (entry.IsList)
             {
-                var items = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                for (var n = 0; n < items.Length; n++)
-                {
-                    values.Add(new(entry.ConfigurationPath + ":" + n.ToString(CultureInfo.InvariantCulture), items[n]));
-                }
+                lists.Add(entry.ConfigurationPath);
             }
-            else
-            {
-                values.Add(new(entry.ConfigurationPath, value));
-            }
+            values[entry.ConfigurationPath] = entry.IsList
+                ? [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select((item, n) => new KeyValuePair<string, string?>(entry.ConfigurationPath + ":" + n.ToString(CultureInfo.InvariantCulture), item))]
+                : [new(entry.ConfigurationPath, value)];
         }
-        return new DriverCommandLine { ShowHelp = help, ShowVersion = version, ConfigFile = configFile, Values = values };
+        return new DriverCommandLine { ShowHelp = help, ShowVersion = version, ConfigFile = configFile, Values = [.. values.Values.SelectMany(v => v)], ListPaths = lists };
     }
 
     private static string TakeValue(IReadOnlyList<string> args, ref int i, string flag)

@@ -18,7 +18,9 @@ internal static class DriverConfiguration
         configuration.Sources.Clear();
         if (!string.IsNullOrEmpty(commandLine.ConfigFile))
         {
-            configuration.AddInMemoryCollection(ReadConfigFile(commandLine.ConfigFile));
+            // Index-merged lists would keep the file's extra entries under a shorter list from a flag.
+            configuration.AddInMemoryCollection(ReadConfigFile(commandLine.ConfigFile)
+                .Where(p => !commandLine.ListPaths.Any(list => p.Key.StartsWith(list + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase))));
         }
         configuration.AddInMemoryCollection(FromEnvironment());
         configuration.AddInMemoryCollection(commandLine.Values);

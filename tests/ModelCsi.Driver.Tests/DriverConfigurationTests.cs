@@ -89,6 +89,12 @@ public sealed partial class DriverConfigurationTests
     }
 
     [Fact]
+    public void Every_option_has_a_description_for_help()
+    {
+        Assert.Empty(DriverOptionCatalog.All.Where(e => e.Description.Length == 0).Select(e => e.Key));
+    }
+
+    [Fact]
     public async Task Version_prints_version_commit_and_runtime()
     {
         var output = await RunToEndAsync("--version");

@@ -156,8 +156,7 @@ try
     });
     app.Lifetime.ApplicationStopped.Register(() => File.Delete(CsiEndpoint.SocketPath(options.Endpoint)));
 
-    await app.StartAsync();
-    await app.WaitForShutdownAsync();
+    await app.RunAsync();
     return 0;
 }
 catch (OptionsValidationException ex)

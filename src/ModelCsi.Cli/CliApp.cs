@@ -17,6 +17,13 @@ public static class CliApp
         ArgumentNullException.ThrowIfNull(console);
         var root = BuildRootCommand(console);
         var parseResult = root.Parse(args);
+        if (UnknownOptions.FirstIn(parseResult, args) is { } unknown)
+        {
+            await console.Error.WriteLineAsync($"error: unknown option '{unknown}' for '{CommandPath(parseResult)}'");
+            await console.Error.WriteLineAsync($"Run '{CommandPath(parseResult)} --help' for its options.");
+            return ExitCodes.Usage;
+        }
+
         if (parseResult.Action is ParseErrorAction)
         {
             foreach (var error in parseResult.Errors.Select(error => error.Message).Distinct())
@@ -37,11 +44,24 @@ public static class CliApp
         return await parseResult.InvokeAsync(invocation, cancellationToken);
     }
 
+    /// <summary><c>modelcsi csi publish</c>: the command the parse ended at, as typed.</summary>
+    private static string CommandPath(ParseResult parseResult)
+    {
+        var names = new List<string>();
+        for (var result = parseResult.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Add(result.Parent is null ? "modelcsi" : result.Command.Name);
+        }
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+
     /// <summary>The full command tree. Further subcommands (csi, cache) are added here.</summary>
     public static RootCommand BuildRootCommand(CliConsole console)
     {
         var globals = new GlobalOptions();
-        var root = new RootCommand("modelcsi: push, pull and inspect ModelPack model artifacts in OCI registries.\n\n" + ExitCodes.HelpText);
+        var root = new RootCommand("modelcsi: push, pull and inspect ModelPack model artifacts in OCI registries; drive a CSI driver's socket, "
+            + "the node cache and dynamic volumes.\n\n" + ExitCodes.HelpText);
         globals.AddTo(root);
         root.Add(new PushCommand(console, globals));
         root.Add(new PullCommand(console, globals));

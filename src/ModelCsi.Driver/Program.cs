@@ -10,25 +10,39 @@ using ModelCsi.Driver;
 using ModelCsi.Driver.Grpc;
 using ModelCsi.Driver.Options;
 using Prometheus;
-using RegistryOptions = ModelCsi.Driver.Options.RegistryOptions;
+using ModelCsi.Driver.Logging;
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
-DriverConfiguration.Apply(builder.Configuration, args);
-
-builder.Logging.ClearProviders();
-// Kestrel and routing log every request at Information; the driver's own lines say what matters.
-builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-builder.Logging.AddSimpleConsole(console =>
+DriverCommandLine commandLine;
+try
 {
-    console.IncludeScopes = true;
-    console.SingleLine = true;
-    console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-    console.UseUtcTimestamp = true;
-});
+    commandLine = DriverCommandLine.Parse(args);
+}
+catch (DriverConfigurationException e)
+{
+    return await DriverStartup.FailAsync(e.Message);
+}
+if (commandLine.ShowHelp || commandLine.ShowVersion)
+{
+    await Console.Out.WriteAsync(commandLine.ShowHelp ? DriverHelp.Text() : DriverVersion.Describe() + Environment.NewLine);
+    return 0;
+}
+
+CsiMetrics.ExportOnlyProcessDefaults();
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+try
+{
+    DriverConfiguration.Apply(builder.Configuration, commandLine);
+    DriverStartup.CheckMetricsAddressFree(builder.Configuration[nameof(DriverOptions.MetricsAddress)]);
+}
+catch (DriverConfigurationException e)
+{
+    return await DriverStartup.FailAsync(e.Message);
+}
+DriverLogging.Configure(builder.Logging, builder.Configuration);
 
 builder.Services.AddOptions<DriverOptions>().Bind(builder.Configuration).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<DriverOptions>, DriverOptionsValidator>();
-builder.Services.Configure<RegistryOptions>(builder.Configuration);
+builder.Services.Configure<DriverRegistryOptions>(builder.Configuration);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IMounter, LibcMounter>();
 builder.Services.AddSingleton<VolumeOperationLocks>();
@@ -38,7 +52,7 @@ builder.Services.AddSingleton<IPublishedVolumeStore>(sp => new PublishedVolumeSt
 builder.Services.AddSingleton<PublishedLeases>();
 
 builder.Services.AddSingleton(sp => new RegistryClient(
-    sp.GetRequiredService<IOptions<RegistryOptions>>().Value.ToClientOptions(),
+    sp.GetRequiredService<IOptions<DriverRegistryOptions>>().Value.ToClientOptions(),
     sp.GetRequiredService<ILogger<RegistryClient>>(),
     sp.GetRequiredService<TimeProvider>(),
     sp.GetRequiredService<CacheMetrics>()));
@@ -47,7 +61,9 @@ builder.Services.AddRegistryAccess(builder.Configuration);
 
 builder.Services.AddOptions<ModelCacheOptions>()
     .Bind(builder.Configuration.GetSection("cache"))
-    .PostConfigure<IOptions<DriverOptions>>((cache, driver) => cache.RootDirectory = driver.Value.RootDir);
+    .PostConfigure<IOptions<DriverOptions>>((cache, driver) => cache.RootDirectory = driver.Value.RootDir)
+    .ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<ModelCacheOptions>, CacheOptionsValidator>();
 builder.Services.AddSingleton<LayerUnpacker>();
 builder.Services.AddSingleton(new CacheMetrics(Metrics.DefaultRegistry));
 builder.Services.AddSingleton(new CsiMetrics(Metrics.DefaultRegistry));
@@ -59,6 +75,7 @@ builder.Services.AddSingleton(sp =>
     sp.GetRequiredService<PublishedLeases>().Restore(sp.GetRequiredService<IPublishedVolumeStore>(), cache);
     return cache;
 });
+builder.Services.AddSingleton<CacheCapacityMetrics>();
 builder.Services.AddHostedService<CacheCollectionService>();
 builder.Services.AddSingleton<IModelSource>(sp => sp.GetRequiredService<ModelCache>());
 builder.Services.AddSingleton<ProvisionedVolumes>();
@@ -88,7 +105,9 @@ builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<DriverOpt
 try
 {
     var app = builder.Build();
+    // Resolved here, before the host starts, so a validation failure is our one line and not the host's stack trace too.
     var options = app.Services.GetRequiredService<IOptions<DriverOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<ModelCacheOptions>>().Value;
     app.MapGrpcService<IdentityService>();
     if (options.ServesNode)
     {
@@ -124,6 +143,7 @@ try
                 }
             }
             app.Services.GetRequiredService<CsiMetrics>().PublishedVolumes.Set(volumes.All.Count);
+            app.Services.GetRequiredService<CacheCapacityMetrics>().Register(Metrics.DefaultRegistry);
         }
         if (!string.IsNullOrEmpty(options.MetricsAddress))
         {
@@ -139,6 +159,10 @@ try
 catch (OptionsValidationException ex)
 {
     // A misconfigured DaemonSet should say what is wrong in one line, not in a stack trace.
-    await Console.Error.WriteLineAsync($"modelcsi-driver: invalid configuration: {ex.Message}");
-    return 2;
+    return await DriverStartup.FailAsync(ex.Message);
+}
+catch (IOException ex) when (DriverStartup.IsBindFailure(ex))
+{
+    // Kestrel: "Failed to bind to address http://0.0.0.0:9090: address already in use."
+    return await DriverStartup.FailAsync(ex.Message);
 }

@@ -13,8 +13,9 @@ public sealed class ChartTests
     private const string DefaultDriverName = "model.csi.modelpack.org";
     private const string CustomValues = "values-custom.yaml";
 
+    // As on a cluster with the Prometheus Operator, so the ServiceMonitor of the custom values renders.
     private static async Task<Manifests> RenderAsync(params string[] valuesFiles) =>
-        Manifests.Load(await Helm.TemplateAsync([.. valuesFiles.Select(Helm.ValuesFile)]));
+        Manifests.Load(await Helm.TemplateAsync(valuesFiles.Select(Helm.ValuesFile), ["--api-versions", "monitoring.coreos.com/v1"]));
 
     public static TheoryData<string> ValuesFiles => new() { "", CustomValues };
 
@@ -195,7 +196,7 @@ public sealed class ChartTests
         Assert.Contains("host: registry.internal:5000", config, StringComparison.Ordinal);
         Assert.Contains("plainHttp: true", config, StringComparison.Ordinal);
         Assert.Contains("maxSize: 200Gi", config, StringComparison.Ordinal);
-        Assert.Contains("Default: Debug", config, StringComparison.Ordinal);
+        Assert.Contains("logLevel: debug", config, StringComparison.Ordinal);
         Assert.Equal("registry.example.com/platform/modelcsi:1.2.3", PodSpecs.Container(node, "driver").Image);
         Assert.Equal("Always", PodSpecs.Container(node, "driver").ImagePullPolicy);
         Assert.Equal("platform-pull", Assert.Single(node.ImagePullSecrets).Name);
@@ -288,7 +289,7 @@ public sealed class ChartTests
     public async Task The_metrics_service_selects_the_node_pods_on_their_metrics_port()
     {
         var manifests = await RenderAsync();
-        var service = manifests.Single<V1Service>();
+        var service = manifests.Named<V1Service>("model-csi-node-metrics");
         var node = manifests.Single<V1DaemonSet>().Spec.Template;
 
         Assert.All(service.Spec.Selector, label => Assert.Equal(label.Value, node.Metadata.Labels[label.Key]));

@@ -25,9 +25,13 @@ internal static class Helm
     public static async Task<ProcessRun> RunAsync(params string[] arguments) => await ProcessRun.RunAsync(Binary, arguments);
 
     /// <summary>Renders the chart as scripts/render-deploy.sh does, with optional extra values files.</summary>
-    public static async Task<string> TemplateAsync(params string[] valuesFiles)
+    public static async Task<string> TemplateAsync(params string[] valuesFiles) => await TemplateAsync(valuesFiles, []);
+
+    /// <summary>Renders with extra helm arguments, e.g. <c>--api-versions monitoring.coreos.com/v1</c> or <c>--set</c>.</summary>
+    public static async Task<string> TemplateAsync(IEnumerable<string> valuesFiles, IEnumerable<string> extraArguments)
     {
         var arguments = new List<string> { "template", ReleaseName, ChartPath, "--namespace", Namespace };
+        arguments.AddRange(extraArguments);
         foreach (var file in valuesFiles)
         {
             arguments.Add("--values");

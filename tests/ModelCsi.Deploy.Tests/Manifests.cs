@@ -7,11 +7,11 @@ namespace ModelCsi.Deploy.Tests;
 
 /// <summary>
 /// Multi-document YAML loaded into KubernetesClient's typed models, strictly (an unknown field, such as a
-/// misspelled one, fails the load). Custom resources without a model here (ServiceMonitor) are kept as text.
+/// misspelled one, fails the load). Custom resources without a model here (ServiceMonitor, PrometheusRule) are kept as text.
 /// </summary>
 internal sealed partial class Manifests
 {
-    private static readonly HashSet<string> UntypedKinds = new(StringComparer.Ordinal) { "ServiceMonitor" };
+    private static readonly HashSet<string> UntypedKinds = new(StringComparer.Ordinal) { "ServiceMonitor", "PrometheusRule" };
 
     private Manifests(IReadOnlyList<object> objects, IReadOnlyDictionary<string, string> untyped)
     {

@@ -129,8 +129,8 @@ public sealed class CacheLifecycleTests(RegistryFixture registry) : IClassFixtur
         Assert.Equal(1, metrics["modelcsi_pull_duration_seconds_count"]);
         Assert.Equal(1, metrics["modelcsi_cache_models"]);
         Assert.Equal(3, metrics["modelcsi_published_volumes"]);
-        Assert.Equal(3, metrics["modelcsi_csi_requests_total{method=\"NodePublishVolume\",code=\"OK\"}"]);
-        Assert.Equal(3, metrics["modelcsi_csi_request_duration_seconds_count{method=\"NodePublishVolume\"}"]);
+        Assert.Equal(3, metrics["modelcsi_csi_requests_total{method_name=\"NodePublishVolume\",grpc_status_code=\"OK\"}"]);
+        Assert.Equal(3, metrics["modelcsi_csi_request_duration_seconds_count{method_name=\"NodePublishVolume\"}"]);
         Assert.True(metrics["modelcsi_downloaded_bytes_total"] >= packed.Manifest.Layers.Sum(l => l.Size));
         Assert.True(metrics["modelcsi_cache_bytes"] >= packed.Manifest.Layers.Sum(l => l.Size));
         Assert.Equal(0, metrics["modelcsi_evictions_total"]);
@@ -142,7 +142,7 @@ public sealed class CacheLifecycleTests(RegistryFixture registry) : IClassFixtur
 
         var after = ParseMetrics(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
         Assert.Equal(0, after["modelcsi_published_volumes"]);
-        Assert.Equal(3, after["modelcsi_csi_requests_total{method=\"NodeUnpublishVolume\",code=\"OK\"}"]);
+        Assert.Equal(3, after["modelcsi_csi_requests_total{method_name=\"NodeUnpublishVolume\",grpc_status_code=\"OK\"}"]);
     }
 
     [Fact]

@@ -95,7 +95,7 @@ public sealed class DriverOptionsTests : IDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(DriverConfiguration.ReadYaml(path)).Build();
 
         var driver = configuration.Get<DriverOptions>()!;
-        var registries = new RegistryOptions();
+        var registries = new DriverRegistryOptions();
         configuration.Bind(registries);
 
         Assert.Equal("unix:///plugin/csi.sock", driver.Endpoint);

@@ -224,6 +224,7 @@ public sealed class PublishEndToEndTests(ModelDriverFixture fixture) : IClassFix
 
         Assert.Equal(files["config.json"], await File.ReadAllBytesAsync(Path.Combine(request.TargetPath, "config.json")));
         Assert.DoesNotContain(BasicAuthRegistryFixture.Password, fixture.Driver.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(BasicAuthRegistryFixture.User, fixture.Driver.Output, StringComparison.Ordinal);
         await UnpublishAsync(request);
     }
 

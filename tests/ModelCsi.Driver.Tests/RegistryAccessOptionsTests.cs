@@ -46,7 +46,7 @@ public sealed class RegistryAccessOptionsTests : IDisposable
                     pathPrefix: corp
                     resolveTags: false
             """);
-        var registries = new RegistryOptions();
+        var registries = new DriverRegistryOptions();
         configuration.Bind(registries);
 
         var client = registries.ToClientOptions();

@@ -59,6 +59,7 @@ public sealed class CacheCommand : Command
         try
         {
             var root = parseResult.GetValue(_rootDir)!;
+            CacheRoot.RequireExisting(root);
             using var cache = Open(root, new ModelCacheOptions { RootDirectory = root, ReconcileAtStart = false }, out var users);
             var models = cache.ListModels().OrderByDescending(m => m.LastUsedAt).ToList();
             await _console.Out.WriteLineAsync("REFERENCE\tDIGEST\tSIZE\tLAST USED\tIN USE");
@@ -67,12 +68,12 @@ public sealed class CacheCommand : Command
                 var reference = model.References.Count > 0 ? model.References[^1] : "-";
                 await _console.Out.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{reference}\t{model.Key}\t{Output.ByteSize.Format(model.Size)}\t{model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ}\t{users.GetValueOrDefault(model.Key)}"));
+                    $"{reference}\t{model.Key}\t{ByteSize.Format(model.Size)}\t{model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ}\t{users.GetValueOrDefault(model.Key)}"));
             }
 
             await _console.Out.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{models.Count} models, cache holds {Output.ByteSize.Format(cache.MeasureCacheBytes())}"));
+                $"{models.Count} models, cache holds {ByteSize.Format(cache.MeasureCacheBytes())}"));
             return ExitCodes.Success;
         }
         catch (Exception e)
@@ -86,6 +87,7 @@ public sealed class CacheCommand : Command
         try
         {
             var root = parseResult.GetValue(_rootDir)!;
+            CacheRoot.RequireExisting(root);
             var maxSize = parseResult.GetValue(_maxSize) is { } text ? Core.Cache.ByteSize.Parse(text) : Core.Cache.ByteSize.Zero;
             var dryRun = parseResult.GetValue(_dryRun);
             var options = new ModelCacheOptions
@@ -104,12 +106,12 @@ public sealed class CacheCommand : Command
                 var reference = model.References.Count > 0 ? model.References[^1] : "-";
                 await _console.Out.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{verb} {reference} {model.Key} ({Output.ByteSize.Format(model.Size)}, last used {model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ})"));
+                    $"{verb} {reference} {model.Key} ({ByteSize.Format(model.Size)}, last used {model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ})"));
             }
 
             await _console.Out.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{verb} {result.Evicted.Count} models; {(dryRun ? "would free" : "freed")} {Output.ByteSize.Format(result.FreedBytes)}; cache {(dryRun ? "would hold" : "holds")} {Output.ByteSize.Format(result.CacheBytesAfter)}"));
+                $"{verb} {result.Evicted.Count} models; {(dryRun ? "would free" : "freed")} {ByteSize.Format(result.FreedBytes)}; cache {(dryRun ? "would hold" : "holds")} {ByteSize.Format(result.CacheBytesAfter)}"));
             return ExitCodes.Success;
         }
         catch (Exception e)

@@ -14,10 +14,7 @@ public static class CsiChannel
             throw new CliUsageException($"endpoint '{endpoint}' must be unix:///absolute/path.sock");
         }
 
-        if (!File.Exists(path))
-        {
-            throw new CliUsageException($"no socket at {path}: is the driver running?");
-        }
+        SocketUnreachableException.ThrowIfMissing(path);
 
         var handler = new SocketsHttpHandler
         {
@@ -28,6 +25,11 @@ public static class CsiChannel
                 {
                     await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
                     return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch (SocketException e)
+                {
+                    socket.Dispose();
+                    throw SocketUnreachableException.NotListening(path, e);
                 }
                 catch
                 {

@@ -27,7 +27,7 @@ public sealed class CsiCommand : Command
     };
 
     public CsiCommand(CliConsole console, GlobalOptions globals)
-        : base("csi", "Talk to a CSI driver's unix socket like kubelet: probe, publish, unpublish, stats.\n\n" + ExitCodes.HelpText)
+        : base("csi", "Talk to a CSI driver's unix socket like kubelet: probe, publish, unpublish, stats.")
     {
         _console = console;
         _globals = globals;
@@ -81,8 +81,9 @@ public sealed class CsiCommand : Command
         var attributes = new Option<string[]>("--attr") { Description = "Extra volume attribute key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
         var secrets = new Option<string[]>("--secret") { Description = "Publish secret key=value (repeatable), e.g. username=..., password=..." };
         var pod = new Option<string?>("--pod") { Description = "Act as kubelet for an inline volume of pod NAMESPACE/NAME: SINGLE_NODE_WRITER, pod info keys and ephemeral=true" };
+        var metricsUrl = new Option<Uri?>("--metrics-url") { Description = "The driver's metrics listener (http://127.0.0.1:9090): show download bytes and rate while it pulls" };
         var command = WithCommonOptions(new Command("publish", "NodePublishVolume: pull the model if needed and bind-mount it read-only at the target"));
-        foreach (var option in new Option[] { volumeId, target, model, subPath, attributes, secrets, pod })
+        foreach (var option in new Option[] { volumeId, target, model, subPath, attributes, secrets, pod, metricsUrl })
         {
             command.Add(option);
         }
@@ -122,7 +123,11 @@ public sealed class CsiCommand : Command
             }
 
             var started = _console.Time.GetTimestamp();
-            await new Node.NodeClient(channel).NodePublishVolumeAsync(request, options);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var scrape = parse.GetValue(metricsUrl) is { } url ? PublishProgress.HttpScraper(http, url) : null;
+            var progress = new PublishProgress(_console, request.VolumeContext["modelRef"], scrape);
+            var publish = new Node.NodeClient(channel).NodePublishVolumeAsync(request, options).ResponseAsync;
+            await (parse.GetValue(_globals.Quiet) ? publish : progress.TrackAsync(publish, options.CancellationToken));
             var elapsed = _console.Time.GetElapsedTime(started);
             await _console.Out.WriteLineAsync($"published {request.VolumeContext["modelRef"]} at {request.TargetPath} ({elapsed.TotalMilliseconds:F0} ms)");
             return ExitCodes.Success;
@@ -210,9 +215,12 @@ public sealed class CsiCommand : Command
             var options = new CallOptions(deadline: DateTime.UtcNow + parse.GetValue(_timeout), cancellationToken: cancellationToken);
             return await call(channel, options);
         }
-        catch (Exception e) when (e is RpcException or CliUsageException or OperationCanceledException)
+        catch (Exception e) when (e is RpcException or CliUsageException or OperationCanceledException or HttpRequestException)
         {
-            return ErrorReport.Write(e, $"csi {verb} {endpoint}", _console, parse.GetValue(_globals.Verbose));
+            // gRPC wraps a socket that refuses connections in Unavailable("Error connecting to subchannel"): say what it is.
+            var failure = SocketUnreachableException.Find(e) ?? e;
+            var action = failure is SocketUnreachableException ? $"csi {verb}" : $"csi {verb} {endpoint}";
+            return ErrorReport.Write(failure, action, _console, parse.GetValue(_globals.Verbose));
         }
     }
 }

@@ -30,6 +30,11 @@ public sealed class DynamicSocketClient : IDisposable
                     await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
                     return new NetworkStream(socket, ownsSocket: true);
                 }
+                catch (SocketException e)
+                {
+                    socket.Dispose();
+                    throw SocketUnreachableException.NotListening(socketPath, e);
+                }
                 catch
                 {
                     socket.Dispose();
@@ -56,37 +61,53 @@ public sealed class DynamicSocketClient : IDisposable
         {
             path = console.GetEnvironmentVariable(SocketVariable);
         }
-        return string.IsNullOrWhiteSpace(path)
-            ? throw new CliUsageException($"no socket: pass --socket PATH (the api.sock in the dynamic volume) or set {SocketVariable}")
-            : new DynamicSocketClient(path);
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new CliUsageException($"no socket: pass --socket PATH (the api.sock in the dynamic volume) or set {SocketVariable}");
+        }
+        SocketUnreachableException.ThrowIfMissing(path);
+        return new DynamicSocketClient(path);
     }
 
     public async Task<DynamicMount> MountAsync(string name, string reference, IReadOnlyDictionary<string, object>? selection = null, CancellationToken cancellationToken = default)
     {
         object body = selection is null ? new { name, reference } : new { name, reference, selection };
-        using var response = await _client.PostAsJsonAsync("/mounts", body, JsonOptions, cancellationToken);
+        using var response = await SendAsync(() => _client.PostAsJsonAsync("/mounts", body, JsonOptions, cancellationToken));
         return await ReadAsync<DynamicMount>(response, cancellationToken);
     }
 
     public async Task<DynamicMount> GetAsync(string name, CancellationToken cancellationToken = default)
     {
-        using var response = await _client.GetAsync("/mounts/" + Uri.EscapeDataString(name), cancellationToken);
+        using var response = await SendAsync(() => _client.GetAsync("/mounts/" + Uri.EscapeDataString(name), cancellationToken));
         return await ReadAsync<DynamicMount>(response, cancellationToken);
     }
 
     public async Task<IReadOnlyList<DynamicMount>> ListAsync(CancellationToken cancellationToken = default)
     {
-        using var response = await _client.GetAsync("/mounts", cancellationToken);
+        using var response = await SendAsync(() => _client.GetAsync("/mounts", cancellationToken));
         return (await ReadAsync<MountList>(response, cancellationToken)).Mounts;
     }
 
     public async Task UnmountAsync(string name, CancellationToken cancellationToken = default)
     {
-        using var response = await _client.DeleteAsync("/mounts/" + Uri.EscapeDataString(name), cancellationToken);
+        using var response = await SendAsync(() => _client.DeleteAsync("/mounts/" + Uri.EscapeDataString(name), cancellationToken));
         await ThrowIfFailedAsync(response, cancellationToken);
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>Unwraps a socket failure from the HttpRequestException HttpClient wraps it in (which adds "(localhost:80)").</summary>
+    private static async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send)
+    {
+        try
+        {
+            return await send();
+        }
+        catch (HttpRequestException e) when (e is not SocketUnreachableException && SocketUnreachableException.Find(e) is { } unreachable)
+        {
+            throw unreachable;
+        }
+    }
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Cache;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Encodings.Web;
@@ -23,14 +24,14 @@ public sealed class InspectCommand : Command
 
     private readonly CliConsole _console;
     private readonly GlobalOptions _globals;
-    private readonly RegistryOptions _registry = new();
+    private readonly RegistryCommandOptions _registry = new();
 
     private readonly Argument<string> _reference = new("ref") { Description = "The model to inspect, by tag or digest" };
 
     private readonly Option<bool> _json = new("--json") { Description = "Print a machine-readable JSON document" };
 
     public InspectCommand(CliConsole console, GlobalOptions globals)
-        : base("inspect", "Show a model artifact's manifest, layers and config.\n\n" + ExitCodes.HelpText)
+        : base("inspect", "Show a model artifact's manifest, layers and config.")
     {
         _console = console;
         _globals = globals;

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Cache;
 using System.CommandLine;
 using System.Globalization;
 using ModelCsi.Cli.Output;
@@ -12,7 +13,7 @@ public sealed class ListMountsCommand : Command
     private readonly Option<string?> _socket = DynamicSocketClient.CreateSocketOption();
 
     public ListMountsCommand(CliConsole console, GlobalOptions globals)
-        : base("ls", "List the mounts of a dynamic volume: name, state, progress, reference.\n\n" + ExitCodes.HelpText)
+        : base("ls", "List the mounts of a dynamic volume: name, state, progress, reference.")
     {
         _console = console;
         _globals = globals;
@@ -30,7 +31,7 @@ public sealed class ListMountsCommand : Command
             foreach (var mount in mounts)
             {
                 var progress = mount.BytesTotal is { } total
-                    ? $"{Output.ByteSize.Format(mount.BytesDone)}/{Output.ByteSize.Format(total)}"
+                    ? $"{ByteSize.Format(mount.BytesDone)}/{ByteSize.Format(total)}"
                     : "-";
                 var detail = mount.State == "failed" ? "error: " + mount.Error : mount.ManifestDigest ?? "-";
                 await _console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{mount.Name}\t{mount.State}\t{progress}\t{mount.Reference}\t{detail}"));

@@ -24,7 +24,7 @@ public sealed class MountCommand : Command
     };
 
     public MountCommand(CliConsole console, GlobalOptions globals)
-        : base("mount", "Mount a model into a dynamic volume (inside a pod, through the volume's socket).\n\n" + ExitCodes.HelpText)
+        : base("mount", "Mount a model into a dynamic volume (inside a pod, through the volume's socket).")
     {
         _console = console;
         _globals = globals;

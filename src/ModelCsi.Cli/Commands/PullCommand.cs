@@ -1,3 +1,4 @@
+using ModelCsi.Core.Cache;
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using ModelCsi.Cli.Output;
@@ -11,7 +12,7 @@ public sealed class PullCommand : Command
 {
     private readonly CliConsole _console;
     private readonly GlobalOptions _globals;
-    private readonly RegistryOptions _registry = new();
+    private readonly RegistryCommandOptions _registry = new();
 
     private readonly Argument<string> _reference = new("ref") { Description = "The model to pull, by tag or digest" };
 
@@ -19,7 +20,7 @@ public sealed class PullCommand : Command
 
     public PullCommand(CliConsole console, GlobalOptions globals)
         : base("pull", "Pull a ModelPack or KitOps model into a directory. Every layer is verified against its digest "
-            + "before the directory appears.\n\n" + ExitCodes.HelpText)
+            + "before the directory appears.")
     {
         _console = console;
         _globals = globals;

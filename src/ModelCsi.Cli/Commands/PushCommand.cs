@@ -1,3 +1,4 @@
+using ModelCsi.Core.Cache;
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using ModelCsi.Cli.Output;
@@ -19,7 +20,7 @@ public sealed class PushCommand : Command
 
     private readonly CliConsole _console;
     private readonly GlobalOptions _globals;
-    private readonly RegistryOptions _registry = new();
+    private readonly RegistryCommandOptions _registry = new();
 
     private readonly Argument<string> _directory = new("dir") { Description = "The model directory to pack" };
 
@@ -47,7 +48,7 @@ public sealed class PushCommand : Command
     private readonly Option<string?> _version = new("--version") { Description = "Model version written to the config descriptor" };
 
     public PushCommand(CliConsole console, GlobalOptions globals)
-        : base("push", "Pack a model directory as a ModelPack artifact and push it to a registry.\n\n" + ExitCodes.HelpText)
+        : base("push", "Pack a model directory as a ModelPack artifact and push it to a registry.")
     {
         _console = console;
         _globals = globals;

@@ -18,7 +18,7 @@ public sealed class RegistryConnection : IDisposable
     public RepositoryClient Repository { get; }
 
     public static async Task<RegistryConnection> OpenAsync(
-        ParseResult parseResult, RegistryOptions options, CliConsole console, OciReference reference, ILoggerFactory loggers,
+        ParseResult parseResult, RegistryCommandOptions options, CliConsole console, OciReference reference, ILoggerFactory loggers,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -12,7 +12,7 @@ public sealed class UnmountCommand : Command
     private readonly Option<string?> _socket = DynamicSocketClient.CreateSocketOption();
 
     public UnmountCommand(CliConsole console, GlobalOptions globals)
-        : base("umount", "Unmount a model from a dynamic volume.\n\n" + ExitCodes.HelpText)
+        : base("umount", "Unmount a model from a dynamic volume.")
     {
         _console = console;
         _globals = globals;

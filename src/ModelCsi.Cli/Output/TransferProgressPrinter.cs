@@ -1,3 +1,4 @@
+using ModelCsi.Core.Cache;
 using System.Globalization;
 using ModelCsi.Core.ModelPack;
 

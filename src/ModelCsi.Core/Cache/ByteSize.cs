@@ -8,7 +8,7 @@ namespace ModelCsi.Core.Cache;
 /// <c>Mi</c>, <c>Gi</c>, <c>Ti</c>) or decimal ones (<c>K</c>, <c>M</c>, <c>G</c>, <c>T</c>), like Kubernetes quantities.
 /// </summary>
 [TypeConverter(typeof(ByteSizeConverter))]
-public readonly record struct ByteSize(long Bytes)
+public readonly partial record struct ByteSize(long Bytes)
 {
     public static readonly ByteSize Zero = new(0);
 

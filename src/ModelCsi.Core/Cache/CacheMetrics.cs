@@ -23,6 +23,14 @@ public sealed class CacheMetrics : IRegistryEndpointObserver
         });
         Evictions = factory.CreateCounter("modelcsi_evictions_total", "Models evicted from the cache.");
         EvictedBytes = factory.CreateCounter("modelcsi_evicted_bytes_total", "Bytes freed on disk by evictions and by collecting blobs and layers no model references.");
+        PullsInProgress = factory.CreateGauge("modelcsi_pulls_in_progress", "Model pulls running now (a request joining a running pull does not add one).");
+        CacheLimitBytes = factory.CreateGauge("modelcsi_cache_limit_bytes", "Most bytes the cache can hold now: cache.maxSize, or less when free space on its filesystem (after minFreePercent and reservedFreeBytes) is the tighter bound.");
+        CacheFreeBytes = factory.CreateGauge("modelcsi_cache_free_bytes", "Bytes available to the driver on the cache's filesystem (statvfs).");
+        EvictedModelAge = factory.CreateHistogram("modelcsi_evicted_model_age_seconds", "Time from a model's pull to its eviction; many young evictions mean the cache is too small (thrashing).", new HistogramConfiguration
+        {
+            Buckets = [300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400],
+        });
+        StaleResolutions = factory.CreateCounter("modelcsi_stale_resolutions_total", "Tag resolutions answered from a cached digest because the registry could not be asked.");
         RegistryRequests = factory.CreateCounter(
             "modelcsi_registry_requests_total",
             "Manifest and blob fetches by the endpoint that was tried (a mirror or the origin) and whether it served them.",
@@ -66,4 +74,19 @@ public sealed class CacheMetrics : IRegistryEndpointObserver
     public Counter Evictions { get; }
 
     public Counter EvictedBytes { get; }
+
+    /// <summary>Incremented when a pull starts, decremented when it ends however it ends.</summary>
+    public Gauge PullsInProgress { get; }
+
+    /// <summary>Set by the driver before each scrape from the options and the filesystem.</summary>
+    public Gauge CacheLimitBytes { get; }
+
+    /// <summary>Set by the driver before each scrape (statvfs of the cache directory).</summary>
+    public Gauge CacheFreeBytes { get; }
+
+    /// <summary>Observed once per evicted model: seconds since it was pulled.</summary>
+    public Histogram EvictedModelAge { get; }
+
+    /// <summary>Incremented each time a tag is resolved to a digest the cache remembers because the registry failed.</summary>
+    public Counter StaleResolutions { get; }
 }

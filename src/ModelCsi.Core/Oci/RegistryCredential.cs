@@ -23,12 +23,15 @@ public sealed record RegistryCredential
 
     public bool HasUsernamePassword => Username is not null && Password is not null;
 
-    /// <summary>A description safe to log: the kind of credential, the username and the source; no secret.</summary>
+    /// <summary>
+    /// A description safe to log: the kind of credential and its source. Not the username: it is half of the
+    /// credential and often names a person or a robot account an attacker would target.
+    /// </summary>
     public string Describe()
     {
         var kind = RegistryToken is not null ? "registry token"
             : IdentityToken is not null ? "identity token"
-            : $"username '{Username}'";
+            : "username and password";
         return Source is null ? kind : $"{kind} from {Source}";
     }
 

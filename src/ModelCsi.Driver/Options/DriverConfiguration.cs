@@ -6,30 +6,43 @@ namespace ModelCsi.Driver.Options;
 /// <summary>Builds the driver's configuration: defaults, then the YAML file, then CSI_* variables, then flags.</summary>
 internal static class DriverConfiguration
 {
-    private static readonly Dictionary<string, string> FlagMappings = new(StringComparer.Ordinal)
+    /// <summary>
+    /// Replaces every source of <paramref name="configuration"/> with the driver's own, in precedence order, and
+    /// checks every key and value so a mistake stops the start with one line.
+    /// </summary>
+    /// <exception cref="DriverConfigurationException">An unreadable file, an unknown key or a value of the wrong kind.</exception>
+    public static void Apply(IConfigurationManager configuration, DriverCommandLine commandLine)
     {
-        ["--endpoint"] = nameof(DriverOptions.Endpoint),
-        ["--node-id"] = nameof(DriverOptions.NodeId),
-        ["--root-dir"] = nameof(DriverOptions.RootDir),
-        ["--kubelet-dir"] = nameof(DriverOptions.KubeletDir),
-        ["--driver-name"] = nameof(DriverOptions.DriverName),
-        ["--mode"] = nameof(DriverOptions.Mode),
-        ["--metrics-address"] = nameof(DriverOptions.MetricsAddress),
-        ["--config"] = "config",
-    };
-
-    /// <summary>Replaces every source of <paramref name="configuration"/> with the driver's own, in precedence order.</summary>
-    public static void Apply(IConfigurationManager configuration, string[] args)
-    {
-        var flags = new ConfigurationBuilder().AddCommandLine(args, FlagMappings).Build();
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(commandLine);
         configuration.Sources.Clear();
-        var configFile = flags["config"];
-        if (!string.IsNullOrEmpty(configFile))
+        if (!string.IsNullOrEmpty(commandLine.ConfigFile))
         {
-            configuration.AddInMemoryCollection(ReadYaml(configFile));
+            // Index-merged lists would keep the file's extra entries under a shorter list from a flag.
+            configuration.AddInMemoryCollection(ReadConfigFile(commandLine.ConfigFile)
+                .Where(p => !commandLine.ListPaths.Any(list => p.Key.StartsWith(list + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase))));
         }
         configuration.AddInMemoryCollection(FromEnvironment());
-        configuration.AddCommandLine(args, FlagMappings);
+        configuration.AddInMemoryCollection(commandLine.Values);
+        DriverConfigurationChecker.Check(configuration);
+    }
+
+    private static IEnumerable<KeyValuePair<string, string?>> ReadConfigFile(string path)
+    {
+        try
+        {
+            return ReadYaml(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException or InvalidCastException)
+        {
+            var reason = e switch
+            {
+                YamlDotNet.Core.YamlException yaml => $"not valid YAML at line {yaml.Start.Line}: {yaml.Message}",
+                InvalidCastException => "keys must be plain strings",
+                _ => e.Message,
+            };
+            throw new DriverConfigurationException($"config file {path}: {reason}");
+        }
     }
 
     /// <summary>Flattens a YAML document into configuration keys (nested maps joined by ':', sequences indexed).</summary>

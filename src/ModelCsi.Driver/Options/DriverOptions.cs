@@ -35,6 +35,12 @@ public sealed class DriverOptions
     /// </summary>
     public string MetricsAddress { get; set; } = ":9090";
 
+    /// <summary>Least severe log level written.</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>One line of text per message, or one JSON object per line for log collectors.</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Text;
+
     public bool ServesNode => Mode is DriverMode.Node or DriverMode.All;
 
     public bool ServesController => Mode is DriverMode.Controller or DriverMode.All;

@@ -134,6 +134,9 @@ public sealed class DriverProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>After exit: waits until the redirected output has been read to its end.</summary>
+    public void WaitForOutputEnd() => _process.WaitForExit();
+
     public void SendSigterm()
     {
         if (Kill(_process.Id, Sigterm) != 0)

@@ -7,7 +7,7 @@ namespace ModelCsi.Cli.Commands;
 /// Transport and credential options of commands that talk to a registry. Passwords come only from stdin
 /// or the environment: a password flag would show up in shell history and <c>ps</c>.
 /// </summary>
-public sealed class RegistryOptions
+public sealed class RegistryCommandOptions
 {
     public const string UsernameVariable = "MODELCSI_USERNAME";
     public const string PasswordVariable = "MODELCSI_PASSWORD";

@@ -21,9 +21,9 @@ namespace ModelCsi.Driver.Options;
 ///           X-Dragonfly-Registry: https://registry.corp.example
 /// </code>
 /// </summary>
-public sealed class RegistryOptions
+public sealed class DriverRegistryOptions
 {
-    public IList<RegistryHostOptions> Registries { get; } = [];
+    public IList<DriverRegistryHostOptions> Registries { get; } = [];
 
     /// <summary>HTTP(S) proxy for all registry traffic.</summary>
     public string? HttpProxy { get; set; }
@@ -73,6 +73,6 @@ public sealed class RegistryOptions
     }
 
     /// <summary>Settings for a host, or null for the defaults (HTTPS, verified TLS).</summary>
-    public RegistryHostOptions? ForHost(string host) =>
+    public DriverRegistryHostOptions? ForHost(string host) =>
         Registries.FirstOrDefault(r => string.Equals(r.Host, host, StringComparison.OrdinalIgnoreCase));
 }

@@ -3,7 +3,7 @@ using ModelCsi.Core.Oci;
 namespace ModelCsi.Driver.Options;
 
 /// <summary>Transport settings for one registry host (host[:port], as written in model references).</summary>
-public sealed class RegistryHostOptions
+public sealed class DriverRegistryHostOptions
 {
     public string Host { get; set; } = "";
 

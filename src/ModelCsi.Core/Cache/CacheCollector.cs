@@ -118,6 +118,8 @@ internal sealed class CacheCollector(ModelStore store)
             Directory.Move(_layout.Model(key), hidden);
             trash.Add(hidden);
             store.Records.Delete(key);
+            // Models evicted soon after they were pulled mean the cache thrashes: too small for what is in use.
+            store.Metrics.EvictedModelAge.Observe(Math.Max(0, (store.Time.GetUtcNow() - model.Record.PulledAt).TotalSeconds));
             Log.Evicted(store.Logger, string.Join(", ", model.Record.References), key, model.Record.LastUsedAt, model.Record.Size);
         }
 

@@ -168,6 +168,7 @@ public sealed class PullPipeline : IDisposable
         var started = Stopwatch.GetTimestamp();
         var totals = new PullTotals(observers);
         _store.Metrics.PullsStarted.Inc();
+        _store.Metrics.PullsInProgress.Inc();
         var pull = _store.BeginPull(key, digest, manifest);
         var step = "check disk space";
         try
@@ -221,6 +222,7 @@ public sealed class PullPipeline : IDisposable
         {
             _pullObservers.TryRemove(new KeyValuePair<string, PullObserverGroup>(key, observers));
             _store.EndPull(pull);
+            _store.Metrics.PullsInProgress.Dec();
             _store.Metrics.BytesDownloaded.Inc(totals.Downloaded);
             _store.Metrics.PullDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             _store.UpdateGauges();

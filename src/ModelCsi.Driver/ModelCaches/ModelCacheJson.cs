@@ -45,7 +45,7 @@ public static class ModelCacheJson
         try
         {
             selector = ParseSelector(Child(spec, "nodeSelector"));
-            if (selection != ModelCacheSelection.Whole && LayerSelection.FromAttributes(selection.ToAttributes()) is null)
+            if (selection.ToAttributes().Count > 0 && LayerSelection.FromAttributes(selection.ToAttributes()) is null)
             {
                 invalid = "spec.selection selects nothing";
             }

@@ -6,8 +6,6 @@ namespace ModelCsi.Driver.ModelCaches;
 /// <summary><c>spec.selection</c>: which files of the model to cache, as a volume selects them.</summary>
 public sealed record ModelCacheSelection(IReadOnlyList<string> IncludePatterns, IReadOnlyList<string> ExcludePatterns, bool ExcludeWeights)
 {
-    public static ModelCacheSelection Whole { get; } = new([], [], false);
-
     /// <summary>The selection as volume attributes, the form the cache reads selections in.</summary>
     public IReadOnlyDictionary<string, string> ToAttributes()
     {

@@ -52,6 +52,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     /// <summary>Every request so far as <c>METHOD path?query</c>.</summary>
     public IReadOnlyList<string> Requests => [.. _requests];
 
+    /// <summary>While set, watch requests are answered 503 (an API server restarting): clients stay disconnected.</summary>
+    public bool HoldWatches { get; set; }
+
     public long ResourceVersion => _store.CurrentVersion;
 
     public int OpenWatches => _store.OpenWatches;
@@ -86,7 +89,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             cluster.Append(CultureInfo.InvariantCulture, $"    certificate-authority-data: {Convert.ToBase64String(Encoding.UTF8.GetBytes(CaPem))}\n");
         }
 
-        var user = _bearerToken is null ? "  user: {}\n" : $"  user:\n    token: {_bearerToken}\n";
+        // Without a token the context names no user (the client refuses a user without credentials).
+        var user = _bearerToken is null ? "" : "    user: fake\n";
+        var users = _bearerToken is null ? "users: []\n" : $"users:\n- name: fake\n  user:\n    token: {_bearerToken}\n";
         File.WriteAllText(path, $"""
             apiVersion: v1
             kind: Config
@@ -97,11 +102,8 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             - name: fake
               context:
                 cluster: fake
-                user: fake
-            current-context: fake
-            users:
-            - name: fake
-            {user}
+            {user}current-context: fake
+            {users}
             """);
         return path;
     }
@@ -220,6 +222,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         var @namespace = path.Namespace ?? "";
         switch (request.Method)
         {
+            case "GET" when path.Name is null && request.Query["watch"] == "true" && HoldWatches:
+                await WriteAsync(context, 503, KubeStatus.Failure(503, "ServiceUnavailable", "the fake API server holds watches"));
+                break;
             case "GET" when path.Name is null && request.Query["watch"] == "true":
                 await new KubeWatchResponder(_store).RespondAsync(context, path, kind);
                 break;

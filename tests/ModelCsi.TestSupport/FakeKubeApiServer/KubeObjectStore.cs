@@ -97,7 +97,7 @@ internal sealed class KubeObjectStore
             {
                 metadata["uid"] ??= Guid.NewGuid().ToString();
                 metadata["creationTimestamp"] ??= now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-                metadata["generation"] = 1;
+                metadata["generation"] = 1L;
                 stored = new StoredObject((JsonObject)body.DeepClone());
                 _objects[key] = stored;
                 type = "ADDED";

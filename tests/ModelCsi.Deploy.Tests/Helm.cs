@@ -27,7 +27,7 @@ internal static class Helm
     /// <summary>Renders the chart as scripts/render-deploy.sh does, with optional extra values files.</summary>
     public static async Task<string> TemplateAsync(params string[] valuesFiles)
     {
-        var arguments = new List<string> { "template", ReleaseName, ChartPath, "--namespace", Namespace };
+        var arguments = new List<string> { "template", ReleaseName, ChartPath, "--namespace", Namespace, "--include-crds" };
         foreach (var file in valuesFiles)
         {
             arguments.Add("--values");

@@ -53,6 +53,8 @@ public static class ModelCacheApplyConfigurations
             ["desiredNodes"] = summary.DesiredNodes,
             ["readyNodes"] = summary.ReadyNodes,
             ["failedNodes"] = summary.FailedNodes,
+            // Printer columns read one field each: kubectl get mcache shows READY 3/5 and a short DIGEST.
+            ["readyLabel"] = $"{summary.ReadyNodes}/{summary.DesiredNodes}",
             ["observedGeneration"] = summary.ObservedGeneration,
             ["conditions"] = new JsonArray(new JsonObject
             {
@@ -67,6 +69,7 @@ public static class ModelCacheApplyConfigurations
         if (summary.ResolvedDigest is not null)
         {
             status["resolvedDigest"] = summary.ResolvedDigest;
+            status["shortDigest"] = ShortDigest(summary.ResolvedDigest);
         }
 
         return Object(cacheName, status);
@@ -79,6 +82,12 @@ public static class ModelCacheApplyConfigurations
         ["metadata"] = new JsonObject { ["name"] = name },
         ["status"] = status,
     };
+
+    private static string ShortDigest(string digest)
+    {
+        var hex = digest[(digest.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        return hex.Length > 12 ? hex[..12] : hex;
+    }
 
     // metav1.Time: RFC 3339 in UTC with whole seconds.
     private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);

@@ -12,7 +12,7 @@ public sealed class ModelCacheNodeAgent : BackgroundService
 {
     private readonly IKubernetes? _client;
     private readonly string _node;
-    private readonly IModelWarmer _warmer;
+    private readonly IModelWarmer? _warmer;
     private readonly IKubernetesApi? _secrets;
     private readonly ModelCacheResourceOptions _options;
     private readonly ModelCacheMetrics _metrics;
@@ -20,8 +20,9 @@ public sealed class ModelCacheNodeAgent : BackgroundService
     private readonly ILoggerFactory _loggers;
 
     /// <param name="client">Null when no Kubernetes API is configured: the agent then does nothing.</param>
+    /// <param name="warmer">The node cache; null when none is wired (the agent then does nothing).</param>
     /// <param name="secrets">Reads pull secrets; null when <see cref="ModelCacheResourceOptions.PullSecrets"/> is off.</param>
-    public ModelCacheNodeAgent(IKubernetes? client, string node, IModelWarmer warmer, IKubernetesApi? secrets, ModelCacheResourceOptions options,
+    public ModelCacheNodeAgent(IKubernetes? client, string node, IModelWarmer? warmer, IKubernetesApi? secrets, ModelCacheResourceOptions options,
         ModelCacheMetrics metrics, TimeProvider time, ILoggerFactory loggers)
     {
         _client = client;
@@ -39,7 +40,7 @@ public sealed class ModelCacheNodeAgent : BackgroundService
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (_client is null || !_options.Enabled)
+        if (_client is null || _warmer is null || !_options.Enabled)
         {
             return Task.CompletedTask;
         }

@@ -15,6 +15,7 @@ internal static class DriverConfiguration
         ["--mode"] = nameof(DriverOptions.Mode),
         ["--metrics-address"] = nameof(DriverOptions.MetricsAddress),
         ["--config"] = "config",
+        ["--kubeconfig"] = "kubernetes:kubeconfig",
     };
 
     /// <summary>Replaces every source of <paramref name="configuration"/> with the driver's own, in precedence order.</summary>

@@ -298,7 +298,9 @@ public sealed class NodeCacheReconciler
     private bool Current(ModelCacheResource cache) =>
         _caches!.TryGetValue(cache.Name, out var now) && now.Uid == cache.Uid && now.Spec.NodeSelector.Matches(_labels!);
 
-    private bool RetryDue(CacheWork work) => work.Phase == ModelCachePhase.Failed && _time.GetUtcNow() - work.LastTransition >= _options.RetryFailedAfter;
+    // An invalid spec fails the same way every time; only a change to it (a new key) is worth another look.
+    private bool RetryDue(CacheWork work) => work.Phase == ModelCachePhase.Failed && !work.Key.StartsWith("invalid:", StringComparison.Ordinal)
+        && _time.GetUtcNow() - work.LastTransition >= _options.RetryFailedAfter;
 
     private static string KeyOf(ModelCacheResource cache) => cache.Spec.Invalid is { } invalid
         ? "invalid:" + invalid

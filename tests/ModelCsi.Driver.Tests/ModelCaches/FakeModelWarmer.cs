@@ -19,6 +19,9 @@ internal sealed class FakeModelWarmer : IModelWarmer
     /// <summary>Bytes all pins together may hold.</summary>
     public long PinLimit { get; set; } = long.MaxValue;
 
+    /// <summary>Progress reports per pull before it completes.</summary>
+    public int ProgressSteps { get; set; } = 1;
+
     /// <summary>When set, pulls wait for it (a long download) after reporting half their bytes.</summary>
     public TaskCompletionSource? Gate { get; set; }
 
@@ -44,7 +47,11 @@ internal sealed class FakeModelWarmer : IModelWarmer
             throw new InvalidOperationException($"{request.ModelRef}: manifest {digest} not found");
         }
 
-        progress?.Report(size / 2);
+        for (var step = 1; step <= ProgressSteps; step++)
+        {
+            progress?.Report(size * step / (ProgressSteps + 1));
+        }
+
         if (Gate is { } gate)
         {
             await gate.Task.WaitAsync(cancellationToken);

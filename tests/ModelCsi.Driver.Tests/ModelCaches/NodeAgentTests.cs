@@ -220,4 +220,22 @@ public sealed class NodeAgentTests : IAsyncLifetime
         Assert.Contains("dXNlcjpwYXNz", _warmer.Requests[^1].DockerConfigJson, StringComparison.Ordinal);
         Assert.DoesNotContain("dXNlcjpwYXNz", _warmer.Requests[^1].ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Download_progress_is_written_at_most_once_per_interval()
+    {
+        Server.PutNode("node-a", Gpu);
+        _warmer.ProgressSteps = 10;
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await _cluster.StartNodeAsync("node-a", _warmer, time: clock);
+        Server.Put("modelcaches", Create("tiny", Model));
+
+        await PhaseAsync("tiny", "node-a", ModelCachePhase.Ready);
+
+        // Ten reports within one (frozen) interval: one write, besides the Pulling and Ready transitions.
+        var progressWrites = Server.Applies.Where(a => a.FieldManager == "modelcsi-node/node-a")
+            .Select(a => a.Status["nodes"]![0]!)
+            .Count(n => (string?)n["phase"] == ModelCachePhase.Pulling && (long)n["downloadedBytes"]! > 0);
+        Assert.Equal(1, progressWrites);
+    }
 }

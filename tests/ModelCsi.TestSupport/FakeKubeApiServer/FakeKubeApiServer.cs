@@ -31,6 +31,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly KubeObjectStore _store = new();
     private readonly string? _bearerToken;
     private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentQueue<(string, JsonObject)> _applies = new();
 
     private FakeKubeApiServer(WebApplication app, string? bearerToken, string? caPem)
     {
@@ -48,6 +49,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     /// <summary>Resources ("pods", "secrets", "events", ...) the caller's RBAC does not allow: answered 403.</summary>
     public ISet<string> Forbidden { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Every server-side apply so far: field manager and the applied status, in order.</summary>
+    public IReadOnlyList<(string FieldManager, JsonObject Status)> Applies => [.. _applies];
 
     /// <summary>Every request so far as <c>METHOD path?query</c>.</summary>
     public IReadOnlyList<string> Requests => [.. _requests];
@@ -245,7 +249,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 await WriteAsync(context, 201, _store.Put(path.Resource, @namespace, created, DateTimeOffset.UtcNow));
                 break;
             case "PATCH" when path.Name is not null:
-                await new KubeApplyResponder(_store).RespondAsync(context, path, kind);
+                await new KubeApplyResponder(_store, (manager, status) => _applies.Enqueue((manager, status))).RespondAsync(context, path, kind);
                 break;
             case "DELETE" when path.Name is not null:
                 await ReadAsync(context, _store.Delete(path.Resource, @namespace, path.Name), path);

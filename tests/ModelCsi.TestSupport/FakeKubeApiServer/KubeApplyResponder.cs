@@ -8,7 +8,7 @@ namespace ModelCsi.TestSupport;
 /// Serves a server-side apply PATCH on a status subresource, with the real server's checks: the
 /// apply content type, a <c>fieldManager</c>, and a body naming apiVersion, kind and the same object.
 /// </summary>
-internal sealed class KubeApplyResponder(KubeObjectStore store)
+internal sealed class KubeApplyResponder(KubeObjectStore store, Action<string, JsonObject> onApply)
 {
     public async Task RespondAsync(HttpContext context, KubeResourcePath path, (string ApiVersion, string Kind, bool Namespaced) kind)
     {
@@ -52,6 +52,7 @@ internal sealed class KubeApplyResponder(KubeObjectStore store)
         }
 
         var status = body["status"] as JsonObject ?? [];
+        onApply(fieldManager, (JsonObject)status.DeepClone());
         var applied = store.ApplyStatus(path.Resource, path.Namespace ?? "", path.Name!, fieldManager, (JsonObject)status.DeepClone());
         await (applied is null
             ? FakeKubeApiServer.WriteAsync(context, 404, KubeStatus.Failure(404, "NotFound", $"{path.Resource} \"{path.Name}\" not found"))

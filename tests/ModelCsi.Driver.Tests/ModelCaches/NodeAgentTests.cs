@@ -238,4 +238,18 @@ public sealed class NodeAgentTests : IAsyncLifetime
             .Count(n => (string?)n["phase"] == ModelCachePhase.Pulling && (long)n["downloadedBytes"]! > 0);
         Assert.Equal(1, progressWrites);
     }
+
+    [Fact]
+    public async Task A_spec_the_driver_cannot_act_on_is_Failed_with_the_reason_and_pulls_nothing()
+    {
+        Server.PutNode("node-a", Gpu);
+        var bad = Create("bad", Model);
+        bad["spec"]!["pullPolicy"] = "Sometimes";
+        Server.Put("modelcaches", bad);
+        await _cluster.StartNodeAsync("node-a", _warmer);
+
+        await PhaseAsync("bad", "node-a", ModelCachePhase.Failed);
+        Assert.Contains("spec.pullPolicy must be IfNotPresent or Always", (string?)NodeEntry(Server, "bad", "node-a")!["message"], StringComparison.Ordinal);
+        Assert.Empty(_warmer.Requests);
+    }
 }

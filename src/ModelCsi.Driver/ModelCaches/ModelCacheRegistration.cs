@@ -18,7 +18,12 @@ public static class ModelCacheRegistration
 {
     public static IServiceCollection AddModelCaches(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ModelCacheResourceOptions>().Bind(configuration.GetSection("modelCache"));
+        // A zero or negative interval would spin or stop a loop: a broken config fails at start, in one line.
+        services.AddOptions<ModelCacheResourceOptions>().Bind(configuration.GetSection("modelCache"))
+            .Validate(o => o.ProgressInterval >= TimeSpan.Zero && o.RetryFailedAfter > TimeSpan.Zero && o.ResyncInterval > TimeSpan.Zero
+                           && o.ReconnectBackoff > TimeSpan.Zero && o.ReconnectBackoffMax >= o.ReconnectBackoff,
+                "modelCache: retryFailedAfter, resyncInterval and reconnectBackoff must be positive, progressInterval not negative, and reconnectBackoffMax at least reconnectBackoff")
+            .ValidateOnStart();
         services.TryAddSingleton<KubernetesConnection>();
         services.AddSingleton(_ => new ModelCacheMetrics(Metrics.DefaultRegistry));
         services.AddHostedService(sp =>

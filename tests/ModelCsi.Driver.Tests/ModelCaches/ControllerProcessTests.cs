@@ -37,4 +37,18 @@ public sealed class ControllerProcessTests(RegistryFixture registry) : IClassFix
         var output = await Eventually.ValueAsync(() => driver.Output, o => o.Contains("No Kubernetes API configured", StringComparison.Ordinal), DriverProcess.Patience);
         Assert.Single(output.Split('\n'), l => l.Contains("No Kubernetes API configured", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_zero_retry_interval_stops_the_driver_at_start_with_one_line()
+    {
+        var config = _temp.Combine("config.yaml");
+        await File.WriteAllTextAsync(config, "modelCache:\n  retryFailedAfter: \"00:00:00\"\n");
+
+        var scratch = new ScratchDirectory();
+        await using var driver = DriverProcess.Launch(scratch, scratch.Combine("plugin", "csi.sock"), "--mode", "controller", "--config", config);
+
+        Assert.True(await driver.WaitForExitAsync());
+        Assert.Equal(2, driver.ExitCode);
+        Assert.Contains("modelCache: retryFailedAfter", driver.Output, StringComparison.Ordinal);
+    }
 }

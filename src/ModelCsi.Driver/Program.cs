@@ -58,6 +58,9 @@ builder.Services.AddSingleton(sp => new RegistryClient(
     sp.GetRequiredService<CacheMetrics>()));
 // Registry credentials (CSI secrets, pod imagePullSecrets, node docker config) and pod pull Events.
 builder.Services.AddRegistryAccess(builder.Configuration);
+// ModelCache objects (and the Kubernetes connection every API feature shares: --kubeconfig, KUBECONFIG, in-cluster).
+ModelCsi.Driver.ModelCaches.ModelCacheRegistration.AddModelCaches(builder.Services, builder.Configuration);
+builder.Services.AddSingleton<ModelCsi.Driver.ModelCaches.IModelWarmer, ModelCsi.Driver.ModelCaches.CacheModelWarmer>();
 
 builder.Services.AddOptions<ModelCacheOptions>()
     .Bind(builder.Configuration.GetSection("cache"))

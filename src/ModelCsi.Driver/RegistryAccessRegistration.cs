@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelCsi.Core.Kubernetes;
 using ModelCsi.Core.Oci.Credentials;
@@ -13,7 +14,10 @@ public static class RegistryAccessRegistration
     {
         services.AddOptions<CredentialOptions>().Bind(configuration.GetSection("credentials"));
         services.AddOptions<PullEventOptions>().Bind(configuration.GetSection("events"));
-        services.AddSingleton<IKubernetesApi>(_ => KubernetesApi.InCluster());
+        services.AddOptions<KubernetesOptions>().Bind(configuration.GetSection("kubernetes"));
+        services.TryAddSingleton<KubernetesConnection>();
+        services.AddSingleton<IKubernetesApi>(sp => new KubernetesApi(sp.GetRequiredService<KubernetesConnection>().Configuration
+            ?? throw new InvalidOperationException("pod pull secrets, Events and ModelCache pull secrets need a Kubernetes API: run in a cluster or pass --kubeconfig")));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<CredentialOptions>>().Value;

@@ -277,7 +277,7 @@ public sealed class ChartTests
     public async Task Every_namespaced_object_names_the_release_namespace(string valuesFile)
     {
         var manifests = await RenderAsync(Values(valuesFile));
-        var clusterScoped = new[] { typeof(V1CSIDriver), typeof(V1StorageClass), typeof(V1ClusterRole), typeof(V1ClusterRoleBinding) };
+        var clusterScoped = new[] { typeof(V1CSIDriver), typeof(V1StorageClass), typeof(V1ClusterRole), typeof(V1ClusterRoleBinding), typeof(V1CustomResourceDefinition) };
 
         var namespaced = manifests.Objects.OfType<IMetadata<V1ObjectMeta>>().Where(o => !clusterScoped.Contains(o.GetType())).ToList();
 

@@ -30,7 +30,7 @@ internal static class Helm
     /// <summary>Renders with extra helm arguments, e.g. <c>--api-versions monitoring.coreos.com/v1</c> or <c>--set</c>.</summary>
     public static async Task<string> TemplateAsync(IEnumerable<string> valuesFiles, IEnumerable<string> extraArguments)
     {
-        var arguments = new List<string> { "template", ReleaseName, ChartPath, "--namespace", Namespace };
+        var arguments = new List<string> { "template", ReleaseName, ChartPath, "--namespace", Namespace, "--include-crds" };
         arguments.AddRange(extraArguments);
         foreach (var file in valuesFiles)
         {

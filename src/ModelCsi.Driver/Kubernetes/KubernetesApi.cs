@@ -7,17 +7,14 @@ using ModelCsi.Core.Kubernetes;
 namespace ModelCsi.Driver.Kubernetes;
 
 /// <summary>
-/// <see cref="IKubernetesApi"/> on the official client with the pod's in-cluster service account.
-/// Constructed only when pull-secret lookup or Events are enabled.
+/// <see cref="IKubernetesApi"/> on the official client, configured by <see cref="KubernetesConnection"/>
+/// (kubeconfig or in-cluster). Constructed only when pull-secret lookup or Events are enabled.
 /// </summary>
 public sealed class KubernetesApi : IKubernetesApi, IDisposable
 {
     private readonly k8s.Kubernetes _client;
 
     public KubernetesApi(KubernetesClientConfiguration configuration) => _client = new k8s.Kubernetes(configuration);
-
-    /// <summary>The API server of the cluster the driver runs in.</summary>
-    public static KubernetesApi InCluster() => new(KubernetesClientConfiguration.InClusterConfig());
 
     public Task<KubernetesPod?> GetPodAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
         ReadAsync($"pod {@namespace}/{name}", async () =>

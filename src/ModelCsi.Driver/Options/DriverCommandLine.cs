@@ -54,6 +54,10 @@ public sealed class DriverCommandLine
                 case DriverOptionCatalog.ConfigFlag:
                     configFile = inline ?? TakeValue(args, ref i, flag);
                     continue;
+                // The name every Kubernetes component uses, for kubernetes.kubeconfig.
+                case "--kubeconfig":
+                    values["kubernetes:kubeconfig"] = [new("kubernetes:kubeconfig", inline ?? TakeValue(args, ref i, flag))];
+                    continue;
             }
             if (!flag.StartsWith("--", StringComparison.Ordinal))
             {

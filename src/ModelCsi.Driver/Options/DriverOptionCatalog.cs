@@ -21,6 +21,8 @@ public static class DriverOptionCatalog
         ("cache", typeof(ModelCacheOptions)),
         ("credentials", typeof(CredentialOptions)),
         ("events", typeof(PullEventOptions)),
+        ("kubernetes", typeof(KubernetesOptions)),
+        ("modelCache", typeof(ModelCaches.ModelCacheResourceOptions)),
     ];
 
     /// <summary>Free-form sections passed to .NET as they are (per-category log levels).</summary>
@@ -59,6 +61,15 @@ public static class DriverOptionCatalog
         ["credentials.podPullSecrets"] = "use the pod's and its ServiceAccount's imagePullSecrets",
         ["credentials.nodeDockerConfig"] = "use docker config files on the node",
         ["credentials.dockerConfigPaths"] = "docker config files, in order (default: the kubelet's, then root's)",
+        ["kubernetes.kubeconfig"] = "kubeconfig file for running outside a cluster (also --kubeconfig, KUBECONFIG); empty = in-cluster",
+        ["kubernetes.context"] = "kubeconfig context to use; empty = its current context",
+        ["modelCache.enabled"] = "warm and pin models that ModelCache resources ask for on this node",
+        ["modelCache.pullSecrets"] = "read the Secret a ModelCache's spec.pullSecretRef names",
+        ["modelCache.progressInterval"] = "a node writes its ModelCache status at most this often while pulling",
+        ["modelCache.retryFailedAfter"] = "a failed warm-up is retried after this long",
+        ["modelCache.resyncInterval"] = "ModelCaches are re-read this often even without watch events",
+        ["modelCache.reconnectBackoff"] = "first wait before a broken watch reconnects",
+        ["modelCache.reconnectBackoffMax"] = "longest wait between watch reconnects",
         ["events.enabled"] = "Kubernetes Events on the pod while its model is pulled",
         ["events.progressInterval"] = "a progress Event at least this often",
         ["events.progressPercentStep"] = "also a progress Event every this many percent (0 disables)",

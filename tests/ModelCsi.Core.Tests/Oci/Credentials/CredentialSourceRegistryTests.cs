@@ -87,33 +87,6 @@ public abstract class CredentialSourceRegistryTests : IDisposable
     }
 
     [Fact]
-    public async Task The_pods_image_pull_secret_pulls_the_model()
-    {
-        var reference = await PushModelAsync();
-        _api.AddPod(new KubernetesPod("ml", "server-0", "uid", "default", ["regcred"]));
-        _api.AddDockerConfigSecret("ml", "regcred", DockerConfigJson("fields"));
-
-        await PullAsync(reference, Resolver(), PodContext());
-
-        Assert.Contains(_logs.Lines, line => line.Contains("imagePullSecret ml/regcred (pod)", StringComparison.Ordinal));
-        AssertNoSecretLogged();
-    }
-
-    [Fact]
-    public async Task The_service_accounts_image_pull_secret_pulls_the_model()
-    {
-        var reference = await PushModelAsync();
-        _api.AddPod(new KubernetesPod("ml", "server-0", "uid", "puller", []));
-        _api.AddServiceAccount(new KubernetesServiceAccount("ml", "puller", ["sa-regcred"]));
-        _api.AddDockerConfigSecret("ml", "sa-regcred", DockerConfigJson());
-
-        await PullAsync(reference, Resolver(), PodContext());
-
-        Assert.Contains(_logs.Lines, line => line.Contains("imagePullSecret ml/sa-regcred (service account puller)", StringComparison.Ordinal));
-        AssertNoSecretLogged();
-    }
-
-    [Fact]
     public async Task The_nodes_docker_config_pulls_the_model()
     {
         var reference = await PushModelAsync();

@@ -2,19 +2,38 @@ using ModelCsi.Core.Cache;
 using ModelCsi.Core.Kubernetes;
 using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Oci;
+using ModelCsi.Driver.Kubernetes;
 using ModelCsi.TestSupport;
 using Xunit;
 
-namespace ModelCsi.Core.Tests.Kubernetes;
+namespace ModelCsi.Driver.Tests.Kubernetes;
 
-/// <summary>Pod Events for real pulls from a registry with Basic auth, recorded by the fake API.</summary>
-public sealed class PullEventsFromRegistryTests(BasicAuthRegistryFixture fixture) : IClassFixture<BasicAuthRegistryFixture>, IDisposable
+/// <summary>
+/// Pod Events for real pulls from a registry with Basic auth, posted by the real client through a kubeconfig
+/// (TLS and a bearer token) to the HTTP-level fake API server.
+/// </summary>
+public sealed class PullEventsFromRegistryTests(BasicAuthRegistryFixture fixture) : IClassFixture<BasicAuthRegistryFixture>, IAsyncLifetime
 {
     private readonly TempDirectory _temp = new();
-    private readonly FakeKubernetesApi _api = new();
     private readonly CapturedLogs _logs = new();
+    private FakeKubeApiServer _server = null!;
+    private KubernetesApi _api = null!;
 
-    public void Dispose() => _temp.Dispose();
+    public async Task InitializeAsync()
+    {
+        _server = await FakeKubeApiServer.StartAsync(tls: true, bearerToken: "node-token");
+        _api = new KubernetesApi(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.WriteKubeconfig(_temp.Combine("kubeconfig"))));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _api.Dispose();
+        await _server.DisposeAsync();
+        _temp.Dispose();
+    }
+
+    private List<System.Text.Json.Nodes.JsonObject> Events => [.. _server.List("events", "ml")
+        .OrderBy(e => long.Parse((string)e["metadata"]!["resourceVersion"]!, System.Globalization.CultureInfo.InvariantCulture))];
 
     private PullEventReporter Reporter() => new(_api, "ml", "server-0", "uid", "(set by Started)", new PullEventOptions
     {
@@ -64,12 +83,15 @@ public sealed class PullEventsFromRegistryTests(BasicAuthRegistryFixture fixture
         await PullAsync(reference, RegistryCredential.Basic(BasicAuthRegistryFixture.User, BasicAuthRegistryFixture.Password), reporter);
         await reporter.FlushAsync();
 
-        var reasons = _api.Events.Select(e => e.Reason).ToList();
+        var events = Events;
+        var reasons = events.Select(e => (string?)e["reason"]).ToList();
         Assert.Equal(PullEventReporter.PullingReason, reasons[0]);
         Assert.Contains(PullEventReporter.ProgressReason, reasons);
         Assert.Equal(PullEventReporter.PulledReason, reasons[^1]);
-        Assert.Contains("97.7 KiB", _api.Events[0].Message, StringComparison.Ordinal);
-        Assert.Contains("downloaded at", _api.Events[^1].Message, StringComparison.Ordinal);
+        Assert.Contains("97.7 KiB", (string?)events[0]["message"], StringComparison.Ordinal);
+        Assert.Contains("downloaded at", (string?)events[^1]["message"], StringComparison.Ordinal);
+        Assert.All(events, e => Assert.Equal(("Pod", "server-0", "uid"),
+            ((string?)e["involvedObject"]!["kind"], (string?)e["involvedObject"]!["name"], (string?)e["involvedObject"]!["uid"])));
     }
 
     [Fact]
@@ -81,10 +103,24 @@ public sealed class PullEventsFromRegistryTests(BasicAuthRegistryFixture fixture
         await PullAsync(reference, null, reporter);
         await reporter.FlushAsync();
 
-        var failed = Assert.Single(_api.Events);
-        Assert.Equal((KubernetesEvent.Warning, PullEventReporter.FailedReason), (failed.Type, failed.Reason));
-        Assert.Contains(reference.Repository, failed.Message, StringComparison.Ordinal);
-        Assert.Contains("username and password", failed.Message, StringComparison.Ordinal);
+        var failed = Assert.Single(Events);
+        Assert.Equal((KubernetesEvent.Warning, PullEventReporter.FailedReason), ((string?)failed["type"], (string?)failed["reason"]));
+        Assert.Contains(reference.Repository, (string?)failed["message"], StringComparison.Ordinal);
+        Assert.Contains("username and password", (string?)failed["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Events_the_API_forbids_cost_one_log_line_and_never_the_pull()
+    {
+        var reference = await PushAsync();
+        _server.Forbidden.Add("events");
+        var reporter = Reporter();
+
+        await PullAsync(reference, RegistryCredential.Basic(BasicAuthRegistryFixture.User, BasicAuthRegistryFixture.Password), reporter);
+        await reporter.FlushAsync();
+
+        Assert.Empty(Events);
+        Assert.Single(_logs.Lines, l => l.Contains("Could not post", StringComparison.Ordinal) && l.Contains("HTTP 403", StringComparison.Ordinal));
     }
 
     /// <summary>Progress&lt;T&gt; posts to the thread pool; this reports inline so the order is exact.</summary>

@@ -12,7 +12,7 @@ namespace ModelCsi.Core.Oci;
 /// retries transient failures with exponential backoff, follows blob redirects without leaking the
 /// registry's Authorization header, and resumes interrupted blob downloads.
 /// </summary>
-public sealed class RepositoryClient
+public sealed partial class RepositoryClient
 {
     private static readonly MediaTypeWithQualityHeaderValue[] ManifestAccept =
         [.. OciMediaTypes.AcceptedManifestTypes.Select(type => new MediaTypeWithQualityHeaderValue(type))];

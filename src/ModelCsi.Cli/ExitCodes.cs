@@ -13,6 +13,14 @@ public static class ExitCodes
     public const int UnsupportedArtifact = 7;
     public const int Cancelled = 130;
 
+    // Signature checks (verify, pull --verify-key): one code per reason a model is refused.
+    public const int NoSignature = 10;
+    public const int BadSignature = 11;
+    public const int SignatureDigestMismatch = 12;
+    public const int SignatureReferenceMismatch = 13;
+    public const int UntrustedKey = 14;
+    public const int KeylessSignature = 15;
+
     public const string HelpText = """
         Exit codes:
           0  success
@@ -24,5 +32,15 @@ public static class ExitCodes
           6  integrity (digest mismatch, unsafe archive entry)
           7  unsupported artifact (not a ModelPack or KitOps model)
           130 cancelled
+        """;
+
+    public const string SignatureHelpText = """
+        Signature exit codes:
+          10 no cosign signature found (.sig tag or referrers)
+          11 bad signature (malformed, truncated, payload not simple-signing, or altered)
+          12 a trusted key signed another manifest digest
+          13 a trusted key signed this digest for another repository
+          14 no trusted key verifies the signature (another key, or altered after signing)
+          15 only keyless (certificate) signatures, which are not supported
         """;
 }

@@ -8,7 +8,8 @@ public static class ErrorReport
 {
     public static int ExitCodeFor(Exception exception) => exception switch
     {
-        ReferenceFormatException or CliUsageException => ExitCodes.Usage,
+        ReferenceFormatException or CliUsageException or Core.Signing.SignatureKeyException => ExitCodes.Usage,
+        Core.Signing.SignaturePolicyViolationException violation => Commands.SignatureExitCodes.For(violation.Verdict.Outcome),
         ManifestNotFoundException or BlobNotFoundException => ExitCodes.NotFound,
         RegistryAuthException => ExitCodes.Auth,
         RegistryUnavailableException => ExitCodes.Unavailable,

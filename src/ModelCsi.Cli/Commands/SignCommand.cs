@@ -23,8 +23,8 @@ public sealed class SignCommand : Command
 
     public SignCommand(CliConsole console, GlobalOptions globals)
         : base("sign", "Sign a model's manifest digest the way 'cosign sign --key' does without a transparency log: "
-            + "a simple-signing payload and its signature in a manifest at tag sha256-<hex>.sig, which cosign verify "
-            + "and the driver's signature policy accept. A tag is resolved to its digest first; the digest is signed.\n\n"
+            + "a simple-signing payload and its signature in a manifest at tag sha256-<hex>.sig (cosign's legacy format, "
+            + "which the driver's signature policy and cosign verify accept). A tag is resolved to its digest first; the digest is signed.\n\n"
             + ExitCodes.HelpText)
     {
         _console = console;

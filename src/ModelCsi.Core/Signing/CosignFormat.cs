@@ -22,12 +22,18 @@ public static class CosignFormat
     /// <summary>artifactType of a cosign signature manifest attached as an OCI 1.1 referrer.</summary>
     public const string SignatureArtifactType = "application/vnd.dev.cosign.artifact.sig.v1+json";
 
-    /// <summary>artifactType prefix of sigstore bundles (<c>cosign sign --new-bundle-format</c>); not supported yet.</summary>
+    /// <summary>artifactType (and layer media type) prefix of sigstore bundles, cosign 3's default format.</summary>
     public const string SigstoreBundleArtifactTypePrefix = "application/vnd.dev.sigstore.bundle";
+
+    /// <summary>Annotation cosign puts on a bundle referrer naming its predicate type (signature or which attestation).</summary>
+    public const string BundlePredicateTypeAnnotation = "dev.sigstore.bundle.predicateType";
 
     /// <summary>The <c>type</c> cosign writes into the simple-signing payload.</summary>
     public const string PayloadType = "cosign container image signature";
 
     /// <summary>The tag cosign stores the signatures of <paramref name="manifestDigest"/> under: <c>sha256-&lt;hex&gt;.sig</c>.</summary>
-    public static string SignatureTag(string manifestDigest) => "sha256-" + Digest.Hex(manifestDigest) + ".sig";
+    public static string SignatureTag(string manifestDigest) => ReferrersTag(manifestDigest) + ".sig";
+
+    /// <summary>The OCI 1.1 referrers tag schema: an index at <c>sha256-&lt;hex&gt;</c> lists the referrers when the registry has no API.</summary>
+    public static string ReferrersTag(string manifestDigest) => "sha256-" + Digest.Hex(manifestDigest);
 }

@@ -6,7 +6,10 @@ public sealed record CosignSignature
     /// <summary>Where it was found, for messages: e.g. <c>tag sha256-….sig, layer 1</c>.</summary>
     public required string Location { get; init; }
 
-    /// <summary>The signed bytes (the layer blob); null when they could not be used (see <see cref="Problem"/>).</summary>
+    /// <summary>True for a sigstore bundle (payload = bundle JSON, signature inside); false for a simple-signing layer.</summary>
+    public bool IsBundle { get; init; }
+
+    /// <summary>The signed bytes (the layer blob), or the bundle JSON; null when they could not be used (see <see cref="Problem"/>).</summary>
     public byte[]? Payload { get; init; }
 
     /// <summary>The <c>dev.cosignproject.cosign/signature</c> annotation as written (base64); null when absent.</summary>

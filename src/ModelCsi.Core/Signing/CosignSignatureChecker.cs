@@ -4,7 +4,7 @@ namespace ModelCsi.Core.Signing;
 
 /// <summary>
 /// Decides whether any found signature was made by a trusted key over a payload naming this manifest digest
-/// (and this repository, when the payload names one). Pure: no I/O.
+/// (and this repository, when a simple-signing payload names one). Pure: no I/O.
 /// </summary>
 public static class CosignSignatureChecker
 {
@@ -16,6 +16,7 @@ public static class CosignSignatureChecker
         SignatureOutcome.BadSignature,
         SignatureOutcome.Keyless,
         SignatureOutcome.UntrustedKey,
+        SignatureOutcome.NoSignature,
     ];
 
     public static SignatureCheck Check(SignatureDiscovery discovery, IReadOnlyList<TrustedKey> keys, string manifestDigest, OciReference reference)
@@ -25,11 +26,8 @@ public static class CosignSignatureChecker
         ArgumentNullException.ThrowIfNull(reference);
         if (discovery.Signatures.Count == 0)
         {
-            var where = discovery.ReferrersApi ? $"at tag {CosignFormat.SignatureTag(manifestDigest)} or among its referrers" : $"at tag {CosignFormat.SignatureTag(manifestDigest)}";
-            var bundles = discovery.UnsupportedBundles > 0
-                ? $"; {discovery.UnsupportedBundles} sigstore bundle signature(s) were found, a format not supported yet (sign with the tag scheme)"
-                : "";
-            return new SignatureCheck(SignatureOutcome.NoSignature, $"no cosign signature {where}{bundles}");
+            var referrers = discovery.ReferrersApi ? "the referrers API" : $"the referrers tag {CosignFormat.ReferrersTag(manifestDigest)}";
+            return new SignatureCheck(SignatureOutcome.NoSignature, $"no cosign signature at tag {CosignFormat.SignatureTag(manifestDigest)} or in {referrers}");
         }
 
         var failures = new List<SignatureCheck>();
@@ -56,17 +54,20 @@ public static class CosignSignatureChecker
             return new SignatureCheck(SignatureOutcome.BadSignature, $"{at}: {problem}");
         }
 
+        return signature.IsBundle
+            ? CheckBundle(signature, keys, manifestDigest)
+            : CheckSimpleSigning(signature, keys, manifestDigest, reference);
+    }
+
+    private static SignatureCheck CheckSimpleSigning(CosignSignature signature, IReadOnlyList<TrustedKey> keys, string manifestDigest, OciReference reference)
+    {
+        var at = signature.Location;
         if (string.IsNullOrEmpty(signature.SignatureText))
         {
             return new SignatureCheck(SignatureOutcome.BadSignature, $"{at}: the layer has no {CosignFormat.SignatureAnnotation} annotation");
         }
 
-        byte[] raw;
-        try
-        {
-            raw = Convert.FromBase64String(signature.SignatureText);
-        }
-        catch (FormatException)
+        if (!TryBase64(signature.SignatureText, out var raw))
         {
             return new SignatureCheck(SignatureOutcome.BadSignature, $"{at}: the signature annotation is not base64");
         }
@@ -76,47 +77,12 @@ public static class CosignSignatureChecker
             return new SignatureCheck(SignatureOutcome.BadSignature, $"{at}: {payloadProblem}");
         }
 
-        var malformed = 0;
-        TrustedKey? signedOther = null;
-        foreach (var key in keys)
+        var result = KeysOver(signature.Payload!, [raw], keys);
+        if (result.Valid is not { } key)
         {
-            switch (key.Check(signature.Payload!, raw))
-            {
-                case KeyCheck.Valid:
-                    return Claims(payload, key, at, manifestDigest, reference);
-                case KeyCheck.Malformed:
-                    malformed++;
-                    break;
-                case KeyCheck.SignedOtherBytes:
-                    signedOther ??= key;
-                    break;
-            }
+            return Unverified(at, result, signature.HasCertificate, keys);
         }
 
-        if (signedOther is not null)
-        {
-            return new SignatureCheck(SignatureOutcome.BadSignature,
-                $"{at}: trusted key {signedOther.Fingerprint} made this signature over other bytes: the payload was altered after signing");
-        }
-
-        if (signature.HasCertificate)
-        {
-            return new SignatureCheck(SignatureOutcome.Keyless,
-                $"{at}: keyless signatures (Fulcio certificate and transparency log) are not supported; sign with a key (cosign sign --key)");
-        }
-
-        if (malformed == keys.Count)
-        {
-            return new SignatureCheck(SignatureOutcome.BadSignature,
-                $"{at}: the signature is malformed for every trusted key ({string.Join(", ", keys.Select(k => k.Algorithm).Distinct())}): truncated, corrupted or of another algorithm");
-        }
-
-        return new SignatureCheck(SignatureOutcome.UntrustedKey,
-            $"{at}: no trusted key verifies the signature: it was made with another key, or its payload or signature was altered after signing");
-    }
-
-    private static SignatureCheck Claims(SimpleSigningPayload payload, TrustedKey key, string at, string manifestDigest, OciReference reference)
-    {
         if (payload.ManifestDigest != manifestDigest)
         {
             return new SignatureCheck(SignatureOutcome.DigestMismatch,
@@ -129,6 +95,121 @@ public static class CosignSignatureChecker
                 $"{at}: trusted key {key.Fingerprint} signed this digest for '{payload.DockerReference}', not {reference.Registry}/{reference.Repository}", key.Fingerprint);
         }
 
-        return new SignatureCheck(SignatureOutcome.Verified, $"{at}: signed by trusted key {key.Fingerprint} ({key.Algorithm}, {key.Source})", key.Fingerprint);
+        return Verified(at, key);
     }
+
+    private static SignatureCheck CheckBundle(CosignSignature signature, IReadOnlyList<TrustedKey> keys, string manifestDigest)
+    {
+        var at = signature.Location;
+        if (!SigstoreBundle.TryParse(signature.Payload!, out var bundle, out var bundleProblem))
+        {
+            return new SignatureCheck(SignatureOutcome.BadSignature, $"{at}: {bundleProblem}");
+        }
+
+        var raws = new List<byte[]>();
+        foreach (var text in bundle.Signatures)
+        {
+            if (TryBase64(text, out var raw))
+            {
+                raws.Add(raw);
+            }
+        }
+
+        if (raws.Count == 0)
+        {
+            return new SignatureCheck(SignatureOutcome.BadSignature, $"{at}: the bundle's DSSE envelope has no base64 signature");
+        }
+
+        var result = KeysOver(bundle.PreAuthenticationEncoding(), raws, keys);
+        if (result.Valid is not { } key)
+        {
+            return Unverified(at, result, bundle.HasCertificate || signature.HasCertificate, keys);
+        }
+
+        if (!bundle.TryReadStatement(out var predicateType, out var subjects, out var statementProblem))
+        {
+            return new SignatureCheck(SignatureOutcome.BadSignature, $"{at}: {statementProblem}");
+        }
+
+        if (predicateType != SigstoreBundle.SignPredicateType)
+        {
+            return new SignatureCheck(SignatureOutcome.NoSignature,
+                $"{at}: trusted key {key.Fingerprint} signed an attestation of type {predicateType}, not a signature ({SigstoreBundle.SignPredicateType})");
+        }
+
+        return subjects.Contains(manifestDigest)
+            ? Verified(at, key)
+            : new SignatureCheck(SignatureOutcome.DigestMismatch,
+                $"{at}: trusted key {key.Fingerprint} signed {string.Join(", ", subjects.Take(3))}, not {manifestDigest}", key.Fingerprint);
+    }
+
+    private static SignatureCheck Verified(string at, TrustedKey key) =>
+        new(SignatureOutcome.Verified, $"{at}: signed by trusted key {key.Fingerprint} ({key.Algorithm}, {key.Source})", key.Fingerprint);
+
+    private static SignatureCheck Unverified(string at, KeyResult result, bool hasCertificate, IReadOnlyList<TrustedKey> keys)
+    {
+        if (result.SignedOther is { } signedOther)
+        {
+            return new SignatureCheck(SignatureOutcome.BadSignature,
+                $"{at}: trusted key {signedOther.Fingerprint} made this signature over other bytes: the payload was altered after signing");
+        }
+
+        if (hasCertificate)
+        {
+            return new SignatureCheck(SignatureOutcome.Keyless,
+                $"{at}: keyless signatures (Fulcio certificate and transparency log) are not supported; sign with a key (cosign sign --key)");
+        }
+
+        if (result.AllMalformed)
+        {
+            return new SignatureCheck(SignatureOutcome.BadSignature,
+                $"{at}: the signature is malformed for every trusted key ({string.Join(", ", keys.Select(k => k.Algorithm).Distinct())}): truncated, corrupted or of another algorithm");
+        }
+
+        return new SignatureCheck(SignatureOutcome.UntrustedKey,
+            $"{at}: no trusted key verifies the signature: it was made with another key, or its payload or signature was altered after signing");
+    }
+
+    private static KeyResult KeysOver(byte[] signed, IReadOnlyList<byte[]> signatures, IReadOnlyList<TrustedKey> keys)
+    {
+        var checks = 0;
+        var malformed = 0;
+        TrustedKey? signedOther = null;
+        foreach (var raw in signatures)
+        {
+            foreach (var key in keys)
+            {
+                checks++;
+                switch (key.Check(signed, raw))
+                {
+                    case KeyCheck.Valid:
+                        return new KeyResult(key, null, false);
+                    case KeyCheck.Malformed:
+                        malformed++;
+                        break;
+                    case KeyCheck.SignedOtherBytes:
+                        signedOther ??= key;
+                        break;
+                }
+            }
+        }
+
+        return new KeyResult(null, signedOther, checks > 0 && malformed == checks);
+    }
+
+    private static bool TryBase64(string text, out byte[] raw)
+    {
+        try
+        {
+            raw = Convert.FromBase64String(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            raw = [];
+            return false;
+        }
+    }
+
+    private sealed record KeyResult(TrustedKey? Valid, TrustedKey? SignedOther, bool AllMalformed);
 }

@@ -3,8 +3,9 @@ using ModelCsi.Core.Oci;
 namespace ModelCsi.Core.Signing;
 
 /// <summary>
-/// Finds the cosign signatures of a manifest digest: the manifests the OCI 1.1 referrers API lists with cosign's
-/// signature artifactType (when the registry offers the API), and the manifest at cosign's tag
+/// Finds the cosign signatures of a manifest digest: referrers (from the OCI 1.1 referrers API, or the index at the
+/// referrers tag <c>sha256-&lt;hex&gt;</c> when the registry has no API) that are cosign signature manifests or
+/// sigstore bundles of predicate <c>https://sigstore.dev/cosign/sign/v1</c>, and the manifest at cosign's tag
 /// <c>sha256-&lt;hex&gt;.sig</c>. Every count and size is bounded before anything is fetched.
 /// </summary>
 public static class CosignSignatureFinder
@@ -20,36 +21,27 @@ public static class CosignSignatureFinder
         ArgumentNullException.ThrowIfNull(repository);
         var manifests = new List<(string Location, OciManifest Manifest)>();
         var referrers = await repository.GetReferrersAsync(manifestDigest, cancellationToken);
-        var bundles = 0;
+        var api = referrers is not null;
+        referrers ??= await ReferrersByTagAsync(repository, manifestDigest, cancellationToken);
         foreach (var referrer in referrers?.Manifests ?? [])
         {
-            if (referrer.ArtifactType?.StartsWith(CosignFormat.SigstoreBundleArtifactTypePrefix, StringComparison.Ordinal) == true)
+            if (manifests.Count >= MaxSignatureManifests || !Digest.IsValidSha256(referrer.Digest) || !IsSignature(referrer))
             {
-                bundles++;
+                continue;
             }
-            else if (referrer.ArtifactType == CosignFormat.SignatureArtifactType && manifests.Count < MaxSignatureManifests
-                && Digest.IsValidSha256(referrer.Digest))
+
+            var response = await repository.GetManifestAsync(referrer.Digest, cancellationToken);
+            if (response.Manifest is { } manifest)
             {
-                var response = await repository.GetManifestAsync(referrer.Digest, cancellationToken);
-                if (response.Manifest is { } manifest)
-                {
-                    manifests.Add(($"referrer {referrer.Digest}", manifest));
-                }
+                manifests.Add(($"referrer {referrer.Digest}", manifest));
             }
         }
 
         var tag = CosignFormat.SignatureTag(manifestDigest);
-        try
+        var tagged = await TryGetManifestAsync(repository, tag, cancellationToken);
+        if (tagged?.Manifest is { } signatureManifest)
         {
-            var response = await repository.GetManifestAsync(tag, cancellationToken);
-            if (response.Manifest is { } manifest)
-            {
-                manifests.Add(($"tag {tag}", manifest));
-            }
-        }
-        catch (ManifestNotFoundException)
-        {
-            // Not signed by the tag scheme.
+            manifests.Add(($"tag {tag}", signatureManifest));
         }
 
         var signatures = new List<CosignSignature>();
@@ -59,7 +51,8 @@ public static class CosignSignatureFinder
             for (var i = 0; i < manifest.Layers.Count && signatures.Count < MaxSignatureLayers; i++)
             {
                 var layer = manifest.Layers[i];
-                if (layer.MediaType != CosignFormat.SimpleSigningMediaType)
+                var isBundle = layer.MediaType.StartsWith(CosignFormat.SigstoreBundleArtifactTypePrefix, StringComparison.Ordinal);
+                if (layer.MediaType != CosignFormat.SimpleSigningMediaType && !isBundle)
                 {
                     continue;
                 }
@@ -70,30 +63,66 @@ public static class CosignSignatureFinder
                     continue; // The same signature reachable by the tag and as a referrer.
                 }
 
-                signatures.Add(await ReadLayerAsync(repository, layer, $"{location}, layer {i + 1}", signatureText, cancellationToken));
+                signatures.Add(await ReadLayerAsync(repository, layer, $"{location}, layer {i + 1}", signatureText, isBundle, cancellationToken));
             }
         }
 
-        return new SignatureDiscovery { Signatures = signatures, UnsupportedBundles = bundles, ReferrersApi = referrers is not null };
+        return new SignatureDiscovery { Signatures = signatures, ReferrersApi = api };
+    }
+
+    /// <summary>Cosign signature manifests, and sigstore bundles unless their annotation names another predicate (an attestation).</summary>
+    private static bool IsSignature(OciDescriptor referrer)
+    {
+        if (referrer.ArtifactType == CosignFormat.SignatureArtifactType)
+        {
+            return true;
+        }
+
+        return referrer.ArtifactType?.StartsWith(CosignFormat.SigstoreBundleArtifactTypePrefix, StringComparison.Ordinal) == true
+            && referrer.Annotation(CosignFormat.BundlePredicateTypeAnnotation) is null or SigstoreBundle.SignPredicateType;
+    }
+
+    private static async Task<OciIndex?> ReferrersByTagAsync(RepositoryClient repository, string manifestDigest, CancellationToken cancellationToken) =>
+        (await TryGetManifestAsync(repository, CosignFormat.ReferrersTag(manifestDigest), cancellationToken))?.Index;
+
+    private static async Task<ManifestResponse?> TryGetManifestAsync(RepositoryClient repository, string tag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await repository.GetManifestAsync(tag, cancellationToken);
+        }
+        catch (ManifestNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static async Task<CosignSignature> ReadLayerAsync(
-        RepositoryClient repository, OciDescriptor layer, string location, string? signatureText, CancellationToken cancellationToken)
+        RepositoryClient repository, OciDescriptor layer, string location, string? signatureText, bool isBundle, CancellationToken cancellationToken)
     {
         var hasCertificate = !string.IsNullOrEmpty(layer.Annotation(CosignFormat.CertificateAnnotation));
-        if (layer.Size is < 0 or > SimpleSigningPayload.MaxBytes)
+        var limit = isBundle ? SigstoreBundle.MaxBytes : SimpleSigningPayload.MaxBytes;
+        if (layer.Size < 0 || layer.Size > limit)
         {
             return new CosignSignature
             {
                 Location = location,
+                IsBundle = isBundle,
                 SignatureText = signatureText,
                 HasCertificate = hasCertificate,
-                Problem = $"its payload is {layer.Size} bytes, more than the {SimpleSigningPayload.MaxBytes} a simple-signing payload may have",
+                Problem = $"its {(isBundle ? "bundle" : "payload")} is {layer.Size} bytes, more than the {limit} allowed",
             };
         }
 
         using var payload = new MemoryStream((int)layer.Size);
         await repository.FetchBlobAsync(layer, payload, cancellationToken);
-        return new CosignSignature { Location = location, Payload = payload.ToArray(), SignatureText = signatureText, HasCertificate = hasCertificate };
+        return new CosignSignature
+        {
+            Location = location,
+            IsBundle = isBundle,
+            Payload = payload.ToArray(),
+            SignatureText = signatureText,
+            HasCertificate = hasCertificate,
+        };
     }
 }

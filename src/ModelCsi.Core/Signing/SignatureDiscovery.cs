@@ -5,9 +5,6 @@ public sealed record SignatureDiscovery
 {
     public required IReadOnlyList<CosignSignature> Signatures { get; init; }
 
-    /// <summary>Referrers in the sigstore bundle format, which this driver does not check yet.</summary>
-    public int UnsupportedBundles { get; init; }
-
     /// <summary>Whether the registry answered the OCI 1.1 referrers API (false: it has none, the tag scheme alone was used).</summary>
     public bool ReferrersApi { get; init; }
 }

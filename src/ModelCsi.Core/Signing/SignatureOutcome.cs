@@ -9,7 +9,7 @@ public enum SignatureOutcome
     /// <summary>A trusted key signed this exact manifest digest.</summary>
     Verified,
 
-    /// <summary>No cosign signature was found, neither at the <c>.sig</c> tag nor among the referrers.</summary>
+    /// <summary>No cosign signature was found, neither at the <c>.sig</c> tag nor among the referrers (attestations are not signatures).</summary>
     NoSignature,
 
     /// <summary>A signature is malformed (not base64, truncated, wrong encoding), its payload is not a simple-signing

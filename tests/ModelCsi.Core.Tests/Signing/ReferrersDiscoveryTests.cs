@@ -29,21 +29,6 @@ public sealed class ReferrersDiscoveryTests(RegistryFixture fixture, OpenSslKeys
         }
     }
 
-    [Fact]
-    public async Task Sigstore_bundle_referrers_are_reported_as_unsupported_not_as_valid()
-    {
-        var repository = OciTestContent.UniqueRepository("referred");
-        var digest = await CosignTestSignatures.PushArtifactAsync(Host, repository, "v1", seed: 8);
-        var front = await FrontWithSignatureAsync(repository, digest, "application/vnd.dev.sigstore.bundle.v0.3+json", frontHost => CosignTestSignatures.Payload($"{frontHost}/{repository}", digest));
-        await using (front)
-        {
-            var error = await Assert.ThrowsAsync<SignaturePolicyViolationException>(() => VerifyAsync(front.Host, repository, digest));
-
-            Assert.Equal(SignatureOutcome.NoSignature, error.Verdict.Outcome);
-            Assert.Contains("sigstore bundle", error.Verdict.Reason, StringComparison.Ordinal);
-        }
-    }
-
     /// <summary>Pushes a signature manifest under a side tag and starts a front whose referrers API lists it.</summary>
     private async Task<ReferrersFront> FrontWithSignatureAsync(string repository, string digest, string artifactType, Func<string, byte[]> payloadFor)
     {

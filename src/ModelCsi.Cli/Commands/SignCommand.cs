@@ -45,7 +45,7 @@ public sealed class SignCommand : Command
             var reference = OciReference.Parse(referenceText);
             using var key = SigningKey.Load(parseResult.GetValue(_key) ?? string.Empty);
             using var connection = await RegistryConnection.OpenAsync(parseResult, _registry, _console, reference, loggers, cancellationToken);
-            var digest = reference.Digest ?? (await connection.Repository.GetManifestAsync(reference.TagOrDigest, cancellationToken)).Digest;
+            var digest = (await connection.Repository.GetManifestAsync(reference.TagOrDigest, cancellationToken)).Digest;
             var signatureManifest = await CosignSignatureWriter.SignAsync(connection.Repository, digest, key, cancellationToken);
             await _console.Out.WriteLineAsync($"signed {reference.WithDigest(digest)}");
             await _console.Out.WriteLineAsync(

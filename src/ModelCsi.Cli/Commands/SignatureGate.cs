@@ -23,7 +23,7 @@ public static class SignatureGate
 
         var keys = keyPaths.Select(TrustedKey.Load).ToList();
         var reference = connection.Repository.Reference;
-        var digest = reference.Digest ?? (await connection.Repository.GetManifestAsync(reference.TagOrDigest, cancellationToken)).Digest;
+        var digest = (await connection.Repository.GetManifestAsync(reference.TagOrDigest, cancellationToken)).Digest;
         var verifier = new ModelSignatureVerifier(SignaturePolicy.ForKeys("--verify-key", SignatureMode.Enforce, keys), SignatureMetrics.Unexported());
         var verdict = await verifier.VerifyAsync(connection.Repository, reference, digest, cancellationToken);
         await console.Error.WriteLineAsync($"verified signature of {reference.WithDigest(digest)} by key {verdict.KeyFingerprint}");

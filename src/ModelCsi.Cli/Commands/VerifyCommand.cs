@@ -44,7 +44,7 @@ public sealed class VerifyCommand : Command
             var reference = OciReference.Parse(referenceText);
             var keys = (parseResult.GetValue(_keys) ?? []).Select(TrustedKey.Load).ToList();
             using var connection = await RegistryConnection.OpenAsync(parseResult, _registry, _console, reference, loggers, cancellationToken);
-            var digest = reference.Digest ?? (await connection.Repository.GetManifestAsync(reference.TagOrDigest, cancellationToken)).Digest;
+            var digest = (await connection.Repository.GetManifestAsync(reference.TagOrDigest, cancellationToken)).Digest;
             // Warn mode: the verdict comes back instead of an exception, whatever the outcome.
             var verifier = new ModelSignatureVerifier(SignaturePolicy.ForKeys("--key", SignatureMode.Warn, keys), SignatureMetrics.Unexported());
             var verdict = await verifier.VerifyAsync(connection.Repository, reference, digest, cancellationToken);

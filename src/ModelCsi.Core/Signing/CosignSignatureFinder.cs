@@ -30,8 +30,9 @@ public static class CosignSignatureFinder
                 continue;
             }
 
-            var response = await repository.GetManifestAsync(referrer.Digest, cancellationToken);
-            if (response.Manifest is { } manifest)
+            // A referrer listed but deleted since is skipped, not fatal.
+            var response = await TryGetManifestAsync(repository, referrer.Digest, cancellationToken);
+            if (response?.Manifest is { } manifest)
             {
                 manifests.Add(($"referrer {referrer.Digest}", manifest));
             }
@@ -85,11 +86,11 @@ public static class CosignSignatureFinder
     private static async Task<OciIndex?> ReferrersByTagAsync(RepositoryClient repository, string manifestDigest, CancellationToken cancellationToken) =>
         (await TryGetManifestAsync(repository, CosignFormat.ReferrersTag(manifestDigest), cancellationToken))?.Index;
 
-    private static async Task<ManifestResponse?> TryGetManifestAsync(RepositoryClient repository, string tag, CancellationToken cancellationToken)
+    private static async Task<ManifestResponse?> TryGetManifestAsync(RepositoryClient repository, string tagOrDigest, CancellationToken cancellationToken)
     {
         try
         {
-            return await repository.GetManifestAsync(tag, cancellationToken);
+            return await repository.GetManifestAsync(tagOrDigest, cancellationToken);
         }
         catch (ManifestNotFoundException)
         {
@@ -115,7 +116,15 @@ public static class CosignSignatureFinder
         }
 
         using var payload = new MemoryStream((int)layer.Size);
-        await repository.FetchBlobAsync(layer, payload, cancellationToken);
+        try
+        {
+            await repository.FetchBlobAsync(layer, payload, cancellationToken);
+        }
+        catch (BlobNotFoundException)
+        {
+            return new CosignSignature { Location = location, IsBundle = isBundle, HasCertificate = hasCertificate, Problem = $"its blob {layer.Digest} is missing from the registry" };
+        }
+
         return new CosignSignature
         {
             Location = location,

@@ -21,6 +21,8 @@ public sealed class TrustedKey
     // DigestInfo prefix of SHA-256 in EMSA-PKCS1-v1_5 (RFC 8017 section 9.2, note 1).
     private static readonly byte[] Sha256DigestInfo = Convert.FromHexString("3031300d060960864801650304020105000420");
 
+    // ECDsa and RSA instances are not documented as safe for concurrent use; mounts verify in parallel.
+    private readonly Lock _lock = new();
     private readonly ECDsa? _ecdsa;
     private readonly RSA? _rsa;
     private readonly Ed25519PublicKeyParameters? _ed25519;
@@ -119,12 +121,18 @@ public sealed class TrustedKey
         ArgumentNullException.ThrowIfNull(signature);
         if (_ecdsa is not null)
         {
-            return CheckEcdsa(_ecdsa, payload, signature);
+            lock (_lock)
+            {
+                return CheckEcdsa(_ecdsa, payload, signature);
+            }
         }
 
         if (_rsa is not null)
         {
-            return CheckRsa(_rsa, payload, signature);
+            lock (_lock)
+            {
+                return CheckRsa(_rsa, payload, signature);
+            }
         }
 
         if (signature.Length != Ed25519SignatureBytes)

@@ -8,11 +8,13 @@ namespace ModelCsi.Cli.Commands;
 public sealed class RegistryConnection : IDisposable
 {
     private readonly RegistryClient _client;
+    private readonly RegistryCredential? _credential;
 
-    private RegistryConnection(RegistryClient client, RepositoryClient repository)
+    private RegistryConnection(RegistryClient client, RepositoryClient repository, RegistryCredential? credential)
     {
         _client = client;
         Repository = repository;
+        _credential = credential;
     }
 
     public RepositoryClient Repository { get; }
@@ -25,8 +27,11 @@ public sealed class RegistryConnection : IDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         var credential = await options.CredentialAsync(parseResult, console, cancellationToken);
         var client = new RegistryClient(options.ClientOptions(parseResult, reference), loggers.CreateLogger<RegistryClient>());
-        return new RegistryConnection(client, client.Repository(reference, credential));
+        return new RegistryConnection(client, client.Repository(reference, credential), credential);
     }
+
+    /// <summary>The same repository with the same credential, pinned to <paramref name="digest"/>.</summary>
+    public RepositoryClient Pinned(string digest) => _client.Repository(Repository.Reference.WithDigest(digest), _credential);
 
     public void Dispose() => _client.Dispose();
 }

@@ -1,0 +1,18 @@
+using ModelCsi.Core.Oci;
+
+namespace ModelCsi.Core.Signing;
+
+/// <summary>
+/// Applies the signature policy to one resolved manifest digest. Call it after the digest is known and before
+/// any layer is fetched or mounted.
+/// </summary>
+public interface IModelSignatureVerifier
+{
+    /// <summary>
+    /// Mode off: returns a <see cref="SignatureOutcome.NotChecked"/> verdict without any registry request.
+    /// Warn: returns the verdict, failing or not. Enforce: returns a verified verdict or throws.
+    /// </summary>
+    /// <exception cref="SignaturePolicyViolationException">An enforce rule's check failed.</exception>
+    /// <exception cref="RegistryException">The registry could not be asked (auth, unavailable); never a verdict.</exception>
+    Task<SignatureVerdict> VerifyAsync(RepositoryClient repository, OciReference reference, string manifestDigest, CancellationToken cancellationToken = default);
+}

@@ -41,14 +41,15 @@ public sealed class PullCommand : Command
         {
             var reference = OciReference.Parse(referenceText);
             var directory = parseResult.GetValue(_directory) ?? string.Empty;
+            // Keys are read before anything is asked of the registry: a bad key is a usage error, found at once.
+            var verifier = SignatureGate.For(parseResult.GetValue(_verifyKeys), loggers);
             using var connection = await RegistryConnection.OpenAsync(parseResult, _registry, _console, reference, loggers, cancellationToken);
-            var repository = await SignatureGate.CheckAsync(parseResult.GetValue(_verifyKeys), connection, _console, cancellationToken);
             var printer = parseResult.GetValue(_globals.Quiet) ? null : new TransferProgressPrinter("pulling", _console);
             PullResult result;
             try
             {
-                var puller = new ModelPuller(loggers.CreateLogger<ModelPuller>(), new LayerUnpacker(loggers.CreateLogger<LayerUnpacker>()));
-                result = await puller.PullAsync(repository, directory, progress: printer, cancellationToken: cancellationToken);
+                var puller = new ModelPuller(loggers.CreateLogger<ModelPuller>(), new LayerUnpacker(loggers.CreateLogger<LayerUnpacker>()), verifier);
+                result = await puller.PullAsync(connection.Repository, directory, progress: printer, cancellationToken: cancellationToken);
             }
             finally
             {

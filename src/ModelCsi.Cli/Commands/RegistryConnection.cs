@@ -8,13 +8,11 @@ namespace ModelCsi.Cli.Commands;
 public sealed class RegistryConnection : IDisposable
 {
     private readonly RegistryClient _client;
-    private readonly RegistryCredential? _credential;
 
-    private RegistryConnection(RegistryClient client, RepositoryClient repository, RegistryCredential? credential)
+    private RegistryConnection(RegistryClient client, RepositoryClient repository)
     {
         _client = client;
         Repository = repository;
-        _credential = credential;
     }
 
     public RepositoryClient Repository { get; }
@@ -27,11 +25,8 @@ public sealed class RegistryConnection : IDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         var credential = await options.CredentialAsync(parseResult, console, cancellationToken);
         var client = new RegistryClient(options.ClientOptions(parseResult, reference), loggers.CreateLogger<RegistryClient>());
-        return new RegistryConnection(client, client.Repository(reference, credential), credential);
+        return new RegistryConnection(client, client.Repository(reference, credential));
     }
-
-    /// <summary>The same repository with the same credential, pinned to <paramref name="digest"/>.</summary>
-    public RepositoryClient Pinned(string digest) => _client.Repository(Repository.Reference.WithDigest(digest), _credential);
 
     public void Dispose() => _client.Dispose();
 }

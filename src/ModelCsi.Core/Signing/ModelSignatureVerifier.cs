@@ -14,6 +14,15 @@ public sealed class ModelSignatureVerifier(
 
     public SignaturePolicy Policy => policy;
 
+    public bool IsSettled(OciReference reference, string? verifiedRule, string? verifiedKeyFingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var rule = policy.RuleFor(reference);
+        return rule is null
+               || rule.Mode == SignatureMode.Off
+               || (rule.Name == verifiedRule && rule.Keys.Any(key => key.Fingerprint == verifiedKeyFingerprint));
+    }
+
     public async Task<SignatureVerdict> VerifyAsync(
         RepositoryClient repository, OciReference reference, string manifestDigest, CancellationToken cancellationToken = default)
     {

@@ -12,8 +12,8 @@ namespace ModelCsi.Core.Cache;
 
 /// <summary>
 /// The one way a model gets onto the node, for publishes, dynamic mounts, warm-up and the CLI alike:
-/// resolve the reference → check its signature policy → plan the layers → fetch, verify and unpack each layer → assemble the model in the
-/// store. Each model is pulled once no matter how many callers ask; the caller's lease is taken as the model is
+/// resolve the reference → check its signature policy → plan the layers → fetch, verify and unpack each layer →
+/// assemble the model in the store. Each model is pulled once no matter how many callers ask; the caller's lease is taken as the model is
 /// handed out.
 /// </summary>
 public sealed class PullPipeline : IDisposable

@@ -66,6 +66,8 @@ public static class CliApp
         root.Add(new PushCommand(console, globals));
         root.Add(new PullCommand(console, globals));
         root.Add(new InspectCommand(console, globals));
+        root.Add(new SignCommand(console, globals));
+        root.Add(new VerifyCommand(console, globals));
         root.Add(new CsiCommand(console, globals));
         root.Add(new CacheCommand(console, globals));
         root.Add(new MountCommand(console, globals));

@@ -18,6 +18,14 @@ public static class ExitCodes
     public const int FailedPrecondition = 9;
     public const int Cancelled = 130;
 
+    // 'modelcsi verify' only: one code per reason a signature check fails. Elsewhere a refusal is PermissionDenied (4).
+    public const int NoSignature = 10;
+    public const int BadSignature = 11;
+    public const int SignatureDigestMismatch = 12;
+    public const int SignatureReferenceMismatch = 13;
+    public const int UntrustedKey = 14;
+    public const int KeylessSignature = 15;
+
     public const string HelpText = """
         Exit codes:
           0  success
@@ -31,5 +39,15 @@ public static class ExitCodes
           8  not enough room (cache limit or disk)
           9  failed precondition (e.g. a model not cached under pullPolicy Never)
           130 cancelled
+        """;
+
+    public const string SignatureHelpText = """
+        Signature exit codes:
+          10 no cosign signature found (.sig tag or referrers)
+          11 bad signature (malformed, truncated, payload not simple-signing, or altered)
+          12 a trusted key signed another manifest digest
+          13 a trusted key signed this digest for another repository
+          14 no trusted key verifies the signature (another key, or altered after signing)
+          15 only keyless (certificate) signatures, which are not supported
         """;
 }

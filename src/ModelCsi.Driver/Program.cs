@@ -5,6 +5,7 @@ using ModelCsi.Core.Cache;
 using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Mounting;
 using ModelCsi.Core.Oci;
+using ModelCsi.Core.Signing;
 using ModelCsi.Core.State;
 using ModelCsi.Driver;
 using ModelCsi.Driver.Grpc;
@@ -68,6 +69,12 @@ builder.Services.AddOptions<ModelCacheOptions>()
     .ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<ModelCacheOptions>, CacheOptionsValidator>();
 builder.Services.AddSingleton<LayerUnpacker>();
+// The signature policy: rules and keys are read once, at start (a bad rule or key stops the driver there).
+builder.Services.AddOptions<SignaturePolicyOptions>().Bind(builder.Configuration.GetSection("signatures")).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<SignaturePolicyOptions>, SignaturePolicyOptionsValidator>();
+builder.Services.AddSingleton(new SignatureMetrics(Metrics.DefaultRegistry));
+builder.Services.AddSingleton(sp => SignaturePolicy.Create(sp.GetRequiredService<IOptions<SignaturePolicyOptions>>().Value));
+builder.Services.AddSingleton<IModelSignatureVerifier>(sp => ActivatorUtilities.CreateInstance<ModelSignatureVerifier>(sp));
 builder.Services.AddSingleton(new CacheMetrics(Metrics.DefaultRegistry));
 builder.Services.AddSingleton(new CsiMetrics(Metrics.DefaultRegistry));
 builder.Services.AddSingleton(sp =>

@@ -208,6 +208,35 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public async Task Signature_rules_reach_the_driver_config_in_order_with_inline_keys_intact()
+    {
+        var manifests = await RenderAsync(CustomValues);
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(Assert.Single(manifests.All<V1ConfigMap>()).Data["config.yaml"]));
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+
+        var rules = (YamlSequenceNode)((YamlMappingNode)root.Children[new YamlScalarNode("signatures")]).Children[new YamlScalarNode("rules")];
+        var first = (YamlMappingNode)rules.Children[0];
+        var key = ((YamlScalarNode)((YamlSequenceNode)first.Children[new YamlScalarNode("keys")]).Children[0]).Value ?? "";
+
+        Assert.Equal(2, rules.Children.Count);
+        Assert.Equal("internal", ((YamlScalarNode)first.Children[new YamlScalarNode("name")]).Value);
+        Assert.Equal("registry.internal:5000/models/**", ((YamlScalarNode)first.Children[new YamlScalarNode("match")]).Value);
+        Assert.Equal("enforce", ((YamlScalarNode)first.Children[new YamlScalarNode("mode")]).Value);
+        Assert.StartsWith("-----BEGIN PUBLIC KEY-----\nMFkwEwYH", key, StringComparison.Ordinal);
+        Assert.EndsWith("-----END PUBLIC KEY-----\n", key, StringComparison.Ordinal);
+        Assert.Equal("default", ((YamlScalarNode)((YamlMappingNode)rules.Children[1]).Children[new YamlScalarNode("name")]).Value);
+    }
+
+    [Fact]
+    public async Task Default_values_check_no_signatures()
+    {
+        var config = Assert.Single((await RenderAsync()).All<V1ConfigMap>()).Data["config.yaml"];
+
+        Assert.DoesNotContain("signatures:", config, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Default_values_make_no_storage_class_no_secret_and_no_service_monitor()
     {
         var manifests = await RenderAsync();

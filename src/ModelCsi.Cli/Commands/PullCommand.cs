@@ -18,6 +18,8 @@ public sealed class PullCommand : Command
 
     private readonly Argument<string> _directory = new("dir") { Description = "Destination; must not exist or be empty" };
 
+    private readonly Option<string[]> _verifyKeys = new("--verify-key") { Description = "Pull only if a cosign signature by this public key (PEM; repeatable) covers the model's digest; a refusal exits 4 (permission denied) naming the reason; 'modelcsi verify' tells the reasons apart by exit code" };
+
     public PullCommand(CliConsole console, GlobalOptions globals)
         : base("pull", "Pull a ModelPack or KitOps model into a directory. Every layer is verified against its digest "
             + "before the directory appears.")
@@ -26,6 +28,7 @@ public sealed class PullCommand : Command
         _globals = globals;
         Add(_reference);
         Add(_directory);
+        Add(_verifyKeys);
         _registry.AddTo(this);
         SetAction(RunAsync);
     }
@@ -39,12 +42,14 @@ public sealed class PullCommand : Command
         {
             var reference = OciReference.Parse(referenceText);
             var directory = parseResult.GetValue(_directory) ?? string.Empty;
+            // Keys are read before anything is asked of the registry: a bad key is a usage error, found at once.
+            var verifier = SignatureGate.For(parseResult.GetValue(_verifyKeys), loggers);
             using var connection = await RegistryConnection.OpenAsync(parseResult, _registry, _console, reference, loggers, cancellationToken);
             var printer = parseResult.GetValue(_globals.Quiet) ? null : new TransferProgressPrinter("pulling", _console);
             PullResult result;
             try
             {
-                var puller = new ModelPuller(loggers.CreateLogger<ModelPuller>(), new LayerUnpacker(loggers.CreateLogger<LayerUnpacker>()));
+                var puller = new ModelPuller(loggers.CreateLogger<ModelPuller>(), new LayerUnpacker(loggers.CreateLogger<LayerUnpacker>()), verifier);
                 result = await puller.PullAsync(connection.Repository, directory, progress: printer, cancellationToken: cancellationToken);
             }
             finally

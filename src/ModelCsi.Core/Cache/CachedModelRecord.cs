@@ -35,4 +35,9 @@ public sealed record CachedModelRecord
 
     [JsonPropertyName("lastUsedAt")]
     public required DateTimeOffset LastUsedAt { get; init; }
+
+    /// <summary>The last signature verification of this digest; null when none passed (or no rule checks it).</summary>
+    [JsonPropertyName("signature")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CachedSignature? Signature { get; init; }
 }

@@ -20,6 +20,11 @@ public interface IPullObserver
 
     void Failed(string reason);
 
+    /// <summary>Something the user should see though the model is served, e.g. a signature that failed a <c>warn</c> rule.</summary>
+    void Warning(string message)
+    {
+    }
+
     /// <summary>One layer of the pull is verified and in the cache (or already was).</summary>
     void LayerCompleted(Oci.OciDescriptor layer)
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Oci;
 using ModelCsi.Core.Oci.Credentials;
+using ModelCsi.Core.Signing;
 
 namespace ModelCsi.Core.Cache;
 
@@ -19,10 +20,11 @@ public sealed class ModelCache : IModelSource, IDisposable
         TimeProvider time,
         ILogger<ModelCache> logger,
         CacheMetrics? metrics = null,
-        CredentialResolver? credentials = null)
+        CredentialResolver? credentials = null,
+        IModelSignatureVerifier? verifier = null)
     {
         Store = new ModelStore(options, time, logger, metrics);
-        Pipeline = new PullPipeline(Store, registry, unpacker, logger, credentials);
+        Pipeline = new PullPipeline(Store, registry, unpacker, logger, credentials, verifier);
     }
 
     public ModelStore Store { get; }

@@ -39,6 +39,21 @@ internal sealed class ModelRecords(CacheLayout layout, TimeProvider time)
         }
     }
 
+    /// <summary>The record of the model under <paramref name="key"/>, or null when there is none (or it is damaged).</summary>
+    public CachedModelRecord? Get(string key) => TryRead(layout.ModelRecord(key));
+
+    /// <summary>Remembers a signature verification with the model's record (when the record exists).</summary>
+    public void RecordSignature(string key, CachedSignature signature)
+    {
+        lock (_lock)
+        {
+            if (TryRead(layout.ModelRecord(key)) is { } record)
+            {
+                Write(record with { Signature = signature });
+            }
+        }
+    }
+
     public void Delete(string key)
     {
         lock (_lock)

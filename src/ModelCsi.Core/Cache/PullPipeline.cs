@@ -6,13 +6,14 @@ using ModelCsi.Core.Failures;
 using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Oci;
 using ModelCsi.Core.Oci.Credentials;
+using ModelCsi.Core.Signing;
 
 namespace ModelCsi.Core.Cache;
 
 /// <summary>
 /// The one way a model gets onto the node, for publishes, dynamic mounts, warm-up and the CLI alike:
-/// resolve the reference → plan the layers → fetch, verify and unpack each layer → assemble the model in the
-/// store. Each model is pulled once no matter how many callers ask; the caller's lease is taken as the model is
+/// resolve the reference → check its signature policy → plan the layers → fetch, verify and unpack each layer →
+/// assemble the model in the store. Each model is pulled once no matter how many callers ask; the caller's lease is taken as the model is
 /// handed out.
 /// </summary>
 public sealed class PullPipeline : IDisposable
@@ -26,11 +27,16 @@ public sealed class PullPipeline : IDisposable
     private readonly LayerFetcher _fetcher;
     private readonly ModelAssembler _assembler;
     private readonly ConcurrentDictionary<string, PullObserverGroup> _pullObservers = new(StringComparer.Ordinal);
+    private readonly IModelSignatureVerifier? _verifier;
     private int _disposed;
 
     /// <param name="registry">Resolves references; null when every request comes resolved (a one-off CLI pull).</param>
-    public PullPipeline(ModelStore store, RegistryClient? registry, LayerUnpacker unpacker, ILogger? logger = null, CredentialResolver? credentials = null)
+    /// <param name="verifier">The signature policy, checked for every model before any of its layers is fetched; null for none.</param>
+    public PullPipeline(
+        ModelStore store, RegistryClient? registry, LayerUnpacker unpacker, ILogger? logger = null, CredentialResolver? credentials = null,
+        IModelSignatureVerifier? verifier = null)
     {
+        _verifier = verifier;
         _store = store;
         _registry = registry;
         _credentials = credentials ?? new CredentialResolver([new SecretsCredentialSource()], NullLogger<CredentialResolver>.Instance);
@@ -91,20 +97,24 @@ public sealed class PullPipeline : IDisposable
         var display = reference.ToString();
         var selection = request.Selection;
 
-        // A digest reference needs no registry round trip (nor a credential lookup) when the model is already here.
-        if (reference.Digest is { } pinned && TryHit(display, CacheKeys.For(pinned, selection), request, out var cachedByDigest))
+        // A digest reference needs no registry round trip (nor a credential lookup) when the model is already here
+        // (and its signature, if the policy wants one, was verified before).
+        if (reference.Digest is { } pinned && await TryHitAsync(reference, CacheKeys.For(pinned, selection), request, null, cancellationToken) is { } cachedByDigest)
         {
             return cachedByDigest;
         }
 
         var (repository, model) = resolved ?? await ResolveAsync(reference, request, cancellationToken);
         var key = CacheKeys.For(model.ManifestDigest, selection);
-        if (TryHit(display, key, request, out var cached))
+        if (await TryHitAsync(reference, key, request, repository, cancellationToken) is { } cached)
         {
             return cached;
         }
 
         var selected = Step(display, "select layers", () => PullPlan.SelectLayers(display, model, selection));
+        // Each caller is checked under the rule for its own reference before it may join a pull: two repositories
+        // can name the same digest under different rules.
+        var signature = await VerifySignatureAsync(repository, reference, model.ManifestDigest, request, cancellationToken);
         _store.Metrics.CacheMisses.Inc();
         // A collection may evict a just-pulled model before it is leased (it is unused until then); pulling again is rare and correct.
         for (var attempt = 1; ; attempt++)
@@ -119,6 +129,7 @@ public sealed class PullPipeline : IDisposable
             var pulled = await _modelPulls.RunAsync(key, lifetime => PullAsync(repository, model, selected, selection, observers, lifetime), cancellationToken);
             if (_store.TryAcquire(display, pulled.CacheKey, request.Holder, out var claimed))
             {
+                RememberSignature(pulled.CacheKey, signature);
                 return claimed;
             }
 
@@ -130,28 +141,122 @@ public sealed class PullPipeline : IDisposable
         }
     }
 
-    private bool TryHit(string reference, string key, ModelRequest request, out ModelHandle handle)
+    /// <param name="repository">The resolved repository; null for a digest reference not resolved (yet), made only if the signature must be checked.</param>
+    private async Task<ModelHandle?> TryHitAsync(OciReference reference, string key, ModelRequest request, RepositoryClient? repository, CancellationToken cancellationToken)
     {
-        if (!_store.TryAcquire(reference, key, request.Holder, out handle))
+        var display = reference.ToString();
+        // The signature is settled before the model is leased or its record touched: a refused reference leaves no trace.
+        // Should the model be evicted in between, the lookup below misses and the pull checks again.
+        if (_verifier is not null && Directory.Exists(_store.Layout.Model(key)))
         {
-            return false;
+            await SettleSignatureAsync(reference, key, CacheKeys.ManifestDigestOf(key), request, repository, cancellationToken);
         }
 
-        Log.CacheHit(_logger, reference, key);
+        if (!_store.TryAcquire(display, key, request.Holder, out var handle))
+        {
+            return null;
+        }
+
+        Log.CacheHit(_logger, display, key);
         _store.Metrics.CacheHits.Inc();
         request.Observer?.Completed(TimeSpan.Zero, 0, fromCache: true);
-        return true;
+        return handle;
+    }
+
+    /// <summary>
+    /// A cached model's signature: nothing to ask when the record remembers a verification the policy still accepts
+    /// for this reference; otherwise (another policy, another repository, or never verified) it is checked now.
+    /// </summary>
+    private async Task SettleSignatureAsync(
+        OciReference reference, string key, string manifestDigest, ModelRequest request, RepositoryClient? repository, CancellationToken cancellationToken)
+    {
+        if (_verifier is null)
+        {
+            return;
+        }
+
+        // No rule checks this repository: not even the record needs reading.
+        if (_verifier.IsSettled(reference, null, null))
+        {
+            return;
+        }
+
+        var remembered = _store.Records.Get(key)?.Signature;
+        if (_verifier.IsSettled(reference, remembered?.Rule, remembered?.KeyFingerprint))
+        {
+            return;
+        }
+
+        repository ??= await OpenRepositoryAsync(reference, request, cancellationToken);
+        RememberSignature(key, await VerifySignatureAsync(repository, reference, manifestDigest, request, cancellationToken));
+    }
+
+    /// <returns>The verification to remember with the model; null when nothing was verified (no rule, or a failed <c>warn</c>).</returns>
+    private async Task<CachedSignature?> VerifySignatureAsync(
+        RepositoryClient repository, OciReference reference, string manifestDigest, ModelRequest request, CancellationToken cancellationToken)
+    {
+        if (_verifier is null)
+        {
+            return null;
+        }
+
+        SignatureVerdict verdict;
+        try
+        {
+            verdict = await _verifier.VerifyAsync(repository, reference, manifestDigest, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A refusal's message already names the reference, the rule and why; it keeps its PermissionDenied kind.
+            throw e is SignaturePolicyViolationException
+                ? new ModelPullException(FailureKind.PermissionDenied, reference.ToString(), e.Message, e) { Step = "verify signature" }
+                : ModelPullException.From(e, reference.ToString(), "verify signature");
+        }
+
+        if (verdict is { Outcome: SignatureOutcome.Verified, KeyFingerprint: { } fingerprint })
+        {
+            return new CachedSignature { Rule = verdict.RuleName, KeyFingerprint = fingerprint, VerifiedAt = verdict.VerifiedAt };
+        }
+
+        if (!verdict.Passed)
+        {
+            request.Observer?.Warning(
+                $"{reference.WithDigest(manifestDigest)} fails signature rule '{verdict.RuleName}' (warn, mounted anyway): "
+                + $"{SignatureMetrics.Label(verdict.Outcome).Replace('_', ' ')}: {verdict.Reason}");
+        }
+
+        return null;
+    }
+
+    private void RememberSignature(string key, CachedSignature? signature)
+    {
+        if (signature is not null)
+        {
+            _store.Records.RecordSignature(key, signature);
+        }
     }
 
     private async Task<(RepositoryClient Repository, ResolvedModel Model)> ResolveAsync(OciReference reference, ModelRequest request, CancellationToken cancellationToken)
+    {
+        var repository = await OpenRepositoryAsync(reference, request, cancellationToken);
+        try
+        {
+            return (repository, await ModelResolver.ResolveAsync(repository, cancellationToken));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw ModelPullException.From(e, reference.ToString(), "resolve manifest");
+        }
+    }
+
+    private async Task<RepositoryClient> OpenRepositoryAsync(OciReference reference, ModelRequest request, CancellationToken cancellationToken)
     {
         try
         {
             var credential = await _credentials.ResolveAsync(
                 reference.Registry, request.Credentials ?? CredentialContext.FromVolume(request.Secrets, null), cancellationToken);
             var registry = _registry ?? throw new InvalidOperationException("this pipeline resolves no references: pass the resolved model");
-            var repository = registry.Repository(reference, credential);
-            return (repository, await ModelResolver.ResolveAsync(repository, cancellationToken));
+            return registry.Repository(reference, credential);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -6,7 +6,8 @@ namespace ModelCsi.Core.Kubernetes;
 
 /// <summary>
 /// Turns one pod's view of a pull into Kubernetes Events on that pod: <c>ModelPulling</c>, throttled
-/// <c>ModelPullProgress</c>, then <c>ModelPulled</c> or <c>ModelPullFailed</c>. Events are posted in
+/// <c>ModelPullProgress</c>, then <c>ModelPulled</c> or <c>ModelPullFailed</c> (and <c>ModelSignatureWarning</c> when a
+/// <c>warn</c> signature rule fails). Events are posted in
 /// order in the background; a failing API costs a log line, never the pull.
 /// </summary>
 public sealed class PullEventReporter : IPullObserver
@@ -15,6 +16,7 @@ public sealed class PullEventReporter : IPullObserver
     public const string ProgressReason = "ModelPullProgress";
     public const string PulledReason = "ModelPulled";
     public const string FailedReason = "ModelPullFailed";
+    public const string SignatureWarningReason = "ModelSignatureWarning";
 
     private readonly IKubernetesApi _api;
     private readonly PullEventOptions _options;
@@ -104,6 +106,14 @@ public sealed class PullEventReporter : IPullObserver
         {
             _finished = true;
             Post(KubernetesEvent.Warning, FailedReason, $"Failed to pull model {_reference}: {reason}");
+        }
+    }
+
+    public void Warning(string message)
+    {
+        lock (_lock)
+        {
+            Post(KubernetesEvent.Warning, SignatureWarningReason, message);
         }
     }
 

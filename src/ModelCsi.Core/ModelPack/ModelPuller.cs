@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using ModelCsi.Core.Cache;
 using ModelCsi.Core.Failures;
 using ModelCsi.Core.Oci;
+using ModelCsi.Core.Signing;
 
 namespace ModelCsi.Core.ModelPack;
 
@@ -13,7 +14,8 @@ namespace ModelCsi.Core.ModelPack;
 /// uses: a throw-away store next to the destination is filled and verified, then the finished model directory
 /// is renamed into place. On any failure the store is removed and the destination is left as it was.
 /// </summary>
-public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpacker? unpacker = null)
+/// <param name="verifier">Signature policy checked after the digest is resolved, before any layer is fetched; null for none.</param>
+public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpacker? unpacker = null, IModelSignatureVerifier? verifier = null)
 {
     private const string TempMarker = ".modelcsi-pull-";
     private readonly ILogger _logger = logger ?? NullLogger<ModelPuller>.Instance;
@@ -46,7 +48,7 @@ public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpack
                 Options.Create(new ModelCacheOptions { RootDirectory = staging, MaxParallelLayers = options.MaxParallelLayers, ReconcileAtStart = false, ReservedFreeBytes = 0 }),
                 TimeProvider.System,
                 _logger);
-            using var pipeline = new PullPipeline(store, registry: null, _unpacker, _logger);
+            using var pipeline = new PullPipeline(store, registry: null, _unpacker, _logger, verifier: verifier);
             var observer = new TransferProgressObserver(model.TotalLayerBytes, model.Manifest.Layers.Count, progress);
             var handle = await pipeline.AcquireAsync(repository, model, new ModelRequest(model.Reference.ToString()) { Observer = observer }, cancellationToken);
 

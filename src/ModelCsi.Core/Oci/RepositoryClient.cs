@@ -12,6 +12,7 @@ public sealed class RepositoryClient
     private readonly RegistryClient _registry;
     private readonly ManifestStore _manifests;
     private readonly BlobStore _blobs;
+    private readonly ReferrersStore _referrers;
 
     internal RepositoryClient(RegistryClient registry, OciReference reference, RegistryCredential? credential)
     {
@@ -19,6 +20,7 @@ public sealed class RepositoryClient
         _endpoints = new RepositoryEndpoints(registry, reference, credential);
         _manifests = new ManifestStore(registry, _endpoints);
         _blobs = new BlobStore(registry, _endpoints);
+        _referrers = new ReferrersStore(registry, _endpoints);
     }
 
     public OciReference Reference => _endpoints.Reference;
@@ -38,6 +40,13 @@ public sealed class RepositoryClient
     /// <summary>Fetches a manifest or index by tag or digest and pins it to the sha256 of its bytes; oversized or malformed ones are refused.</summary>
     public Task<ManifestResponse> GetManifestAsync(string tagOrDigest, CancellationToken cancellationToken = default) =>
         _manifests.GetAsync(tagOrDigest, cancellationToken);
+
+    /// <summary>
+    /// Lists the manifests that refer to <paramref name="digest"/> through the OCI 1.1 referrers API, at the origin.
+    /// Null when the registry does not offer the API (docker-registry 2.8 answers 404; some 400 or 405).
+    /// </summary>
+    public Task<OciIndex?> GetReferrersAsync(string digest, CancellationToken cancellationToken = default) =>
+        _referrers.GetAsync(digest, cancellationToken);
 
     /// <summary>
     /// Opens the blob's bytes from <paramref name="offset"/>. The stream resumes with a Range request

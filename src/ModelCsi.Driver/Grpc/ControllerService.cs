@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Oci;
 using ModelCsi.Core.Oci.Credentials;
+using ModelCsi.Core.Signing;
 
 namespace ModelCsi.Driver.Grpc;
 
@@ -13,14 +14,16 @@ namespace ModelCsi.Driver.Grpc;
 /// model reference to its manifest digest once and returns a volume whose context pins that digest, so every
 /// pod of the claim mounts the same bytes even after the tag moves. The node pulls and caches the model at
 /// publish time, which is why DeleteVolume has nothing to free. No attach step (the CSIDriver says
-/// attachRequired: false), so only CREATE_DELETE_VOLUME is advertised.
+/// attachRequired: false), so only CREATE_DELETE_VOLUME is advertised. The signature policy is checked for the
+/// resolved digest, so a claim never binds to a model the nodes would refuse.
 /// </summary>
 internal sealed class ControllerService(
     RegistryClient registry,
     CredentialResolver credentials,
     ProvisionedVolumes provisioned,
     IHostApplicationLifetime lifetime,
-    ILogger<ControllerService> logger) : Controller.ControllerBase
+    ILogger<ControllerService> logger,
+    IModelSignatureVerifier? verifier = null) : Controller.ControllerBase
 {
     public override Task<ControllerGetCapabilitiesResponse> ControllerGetCapabilities(ControllerGetCapabilitiesRequest request, ServerCallContext context)
     {
@@ -202,7 +205,19 @@ internal sealed class ControllerService(
             var credential = await credentials.ResolveAsync(
                 reference.Registry, CredentialContext.FromVolume(new Dictionary<string, string>(secrets), null), cancellation.Token);
             var repository = registry.Repository(reference, credential);
-            return await ModelResolver.ResolveAsync(repository, cancellation.Token);
+            var model = await ModelResolver.ResolveAsync(repository, cancellation.Token);
+            if (verifier is not null)
+            {
+                // Enforce refuses by throwing; a failed warn rule is logged and counted by the verifier, and the
+                // node warns the pod again when it mounts.
+                await verifier.VerifyAsync(repository, reference, model.ManifestDigest, cancellation.Token);
+            }
+
+            return model;
+        }
+        catch (SignaturePolicyViolationException ex)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"{method}: {ex.Message}"));
         }
         catch (Exception ex) when (RegistryFailure.IsClassified(ex))
         {

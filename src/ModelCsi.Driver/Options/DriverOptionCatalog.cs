@@ -23,6 +23,7 @@ public static class DriverOptionCatalog
         ("events", typeof(PullEventOptions)),
         ("kubernetes", typeof(KubernetesOptions)),
         ("modelCache", typeof(ModelCaches.ModelCacheResourceOptions)),
+        ("signatures", typeof(Core.Signing.SignaturePolicyOptions)),
     ];
 
     /// <summary>Free-form sections passed to .NET as they are (per-category log levels).</summary>
@@ -70,6 +71,7 @@ public static class DriverOptionCatalog
         ["modelCache.resyncInterval"] = "ModelCaches are re-read this often even without watch events",
         ["modelCache.reconnectBackoff"] = "first wait before a broken watch reconnects",
         ["modelCache.reconnectBackoffMax"] = "longest wait between watch reconnects",
+        ["signatures.rules"] = "signature policy: ordered rules (name, match, mode, keys) checked before a model is mounted (YAML only; see Signature verification)",
         ["events.enabled"] = "Kubernetes Events on the pod while its model is pulled",
         ["events.progressInterval"] = "a progress Event at least this often",
         ["events.progressPercentStep"] = "also a progress Event every this many percent (0 disables)",

@@ -62,6 +62,20 @@ public sealed class PullEventReporterTests
     }
 
     [Fact]
+    public async Task A_signature_warning_is_a_warning_event_and_the_model_is_still_reported_pulled()
+    {
+        var reporter = Reporter();
+
+        reporter.Warning($"{Reference} fails signature rule 'models' (warn, mounted anyway): no signature: nothing at the .sig tag");
+        reporter.Completed(TimeSpan.Zero, 0, fromCache: true);
+        await reporter.FlushAsync();
+
+        Assert.Equal([PullEventReporter.SignatureWarningReason, PullEventReporter.PulledReason], Reasons);
+        Assert.Equal(KubernetesEvent.Warning, _api.Events[0].Type);
+        Assert.Contains("rule 'models'", _api.Events[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_failed_pull_posts_a_warning_with_the_reason()
     {
         var reporter = Reporter();

@@ -10,7 +10,7 @@ public sealed class VerifyCommand : Command
 {
     private readonly CliConsole _console;
     private readonly GlobalOptions _globals;
-    private readonly RegistryOptions _registry = new();
+    private readonly RegistryCommandOptions _registry = new();
 
     private readonly Argument<string> _reference = new("ref") { Description = "The model to verify, by tag or digest" };
 

@@ -31,6 +31,17 @@ public sealed class LayerFetcherFileTests : IDisposable
     }
 
     [Fact]
+    public async Task An_empty_blob_gives_an_empty_verified_file()
+    {
+        var source = new ScriptedBlobSource([]);
+
+        var result = await new LayerFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe([]), Partial);
+
+        Assert.Equal(0, new FileInfo(Partial).Length);
+        Assert.Equal(Digest.Of([]), result.Digest);
+    }
+
+    [Fact]
     public async Task The_file_is_synced_after_its_last_byte_and_before_completion_is_reported()
     {
         var content = OciTestContent.RandomBytes((2 << 20) + 5, 2);

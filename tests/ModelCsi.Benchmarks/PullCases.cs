@@ -93,12 +93,15 @@ public sealed class PullCases(BenchmarkOptions options, WorkDirectory work, Devi
         var processBefore = DeviceWrites.ProcessWriteBytes(session.ProcessId);
         double milliseconds;
         long peak;
+        var yields = await SchedYieldCounter.StartAsync(session.ProcessId);
         await using (var sampler = ProcessMemorySampler.Start(session.ProcessId))
         {
             milliseconds = await session.PublishAsync(model.TagReference, cancellationToken: cancellationToken);
             await sampler.StopAsync();
             peak = Math.Max(sampler.PeakRssBytes, sampler.HighWaterMarkBytes);
         }
+
+        figures[$"{model.Name}: sched_yield"].Add(await yields.StopAsync());
 
         var after = await DeviceBytesAsync(cancellationToken);
         // Without a block device of our own, the driver's own write_bytes stands in (it leaves out the journal).
@@ -144,12 +147,16 @@ public sealed class PullCases(BenchmarkOptions options, WorkDirectory work, Devi
         var layers = model.BigLayers;
         var paths = layers.Select(_ => work.Combine("fetch-" + Guid.NewGuid().ToString("N")[..8])).ToList();
         var fetcher = new LayerFetcher(new LayerFetchOptions());
+        await ExternalCommand.RunAsync("sync", ["-f", work.Path], cancellationToken);
+        var yields = await SchedYieldCounter.StartAsync(Environment.ProcessId);
         try
         {
             var started = Stopwatch.GetTimestamp();
             await Task.WhenAll(layers.Select((layer, i) => fetcher.FetchToFileAsync(
                 new BlobSource((offset, token) => OpenAsync(http, model.BlobUri(layer), offset, token)), layer, paths[i], cancellationToken: cancellationToken)));
-            return layers.Sum(l => l.Size) / Stopwatch.GetElapsedTime(started).TotalSeconds / 1e6;
+            var rate = layers.Sum(l => l.Size) / Stopwatch.GetElapsedTime(started).TotalSeconds / 1e6;
+            figures["LayerFetcher alone: sched_yield"].Add(await yields.StopAsync());
+            return rate;
         }
         finally
         {

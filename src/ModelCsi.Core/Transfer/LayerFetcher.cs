@@ -51,6 +51,23 @@ public sealed class LayerFetcher
         ArgumentNullException.ThrowIfNull(source);
         ArgumentException.ThrowIfNullOrEmpty(partialPath);
         CheckDescriptor(blob);
+        try
+        {
+            return await FetchToFileOnceOrTwiceAsync(source, blob, partialPath, tally, cancellationToken);
+        }
+        finally
+        {
+            // Used and disposed by the reader in the normal course; this covers failures before it started.
+            if (source.Opened is { } opened)
+            {
+                await opened.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<LayerFetchResult> FetchToFileOnceOrTwiceAsync(BlobSource source, OciDescriptor blob, string partialPath,
+        ByteCountingTally? tally, CancellationToken cancellationToken)
+    {
         using var file = File.OpenHandle(partialPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         var resuming = RandomAccess.GetLength(file) > 0;
         try
@@ -93,6 +110,22 @@ public sealed class LayerFetcher
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(consume);
         CheckDescriptor(blob);
+        try
+        {
+            return await ConsumeWhileHashingAsync(source, blob, consume, tally, cancellationToken);
+        }
+        finally
+        {
+            if (source.Opened is { } opened)
+            {
+                await opened.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<LayerFetchResult> ConsumeWhileHashingAsync(BlobSource source, OciDescriptor blob, Func<Stream, CancellationToken, Task> consume,
+        ByteCountingTally? tally, CancellationToken cancellationToken)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var ring = new BufferRing(_options.BufferCount, _options.BufferSize, _pool);
         using var watchdog = new TransferWatchdog(_options, _time, $"download of blob {blob.Digest}", cancellationToken);

@@ -6,7 +6,7 @@ namespace ModelCsi.Benchmarks;
 /// <summary>
 /// One repetition of the cold pulls: for every layer form, the machine's limits, the driver (a fresh
 /// process on an empty root) and its peer in alternating order, bytes written to the device per model
-/// byte for both, and the driver's peak RSS. Also the pipelined LayerFetcher alone on the raw blob.
+/// byte for both, and the driver's peak RSS. Also the pipelined PipelinedBlobFetcher alone on the raw blob.
 /// </summary>
 public sealed class PullCases(BenchmarkOptions options, WorkDirectory work, DeviceWrites? device, Figures figures)
 {
@@ -48,8 +48,8 @@ public sealed class PullCases(BenchmarkOptions options, WorkDirectory work, Devi
             if (model.Name == ModelCatalog.RawOne)
             {
                 var fetched = await FetcherAloneAsync(model, cancellationToken);
-                figures["LayerFetcher alone"].Add(fetched);
-                figures.AddRatio("LayerFetcher alone: ratio", fetched, limit);
+                figures["PipelinedBlobFetcher alone"].Add(fetched);
+                figures.AddRatio("PipelinedBlobFetcher alone: ratio", fetched, limit);
             }
         }
 
@@ -139,14 +139,14 @@ public sealed class PullCases(BenchmarkOptions options, WorkDirectory work, Devi
         }
     }
 
-    /// <summary>ModelCsi.Core.Transfer.LayerFetcher in this process, registry → a file in the work dir; MB/s.</summary>
+    /// <summary>ModelCsi.Core.Transfer.PipelinedBlobFetcher in this process, registry → a file in the work dir; MB/s.</summary>
     private async Task<double> FetcherAloneAsync(BenchModel model, CancellationToken cancellationToken)
     {
-        Progress("LayerFetcher alone: registry -> file, verified and synced");
+        Progress("PipelinedBlobFetcher alone: registry -> file, verified and synced");
         using var http = new HttpClient();
         var layers = model.BigLayers;
         var paths = layers.Select(_ => work.Combine("fetch-" + Guid.NewGuid().ToString("N")[..8])).ToList();
-        var fetcher = new LayerFetcher(new LayerFetchOptions());
+        var fetcher = new PipelinedBlobFetcher(new LayerFetchOptions());
         await ExternalCommand.RunAsync("sync", ["-f", work.Path], cancellationToken);
         var yields = await SchedYieldCounter.StartAsync(Environment.ProcessId);
         try
@@ -155,7 +155,7 @@ public sealed class PullCases(BenchmarkOptions options, WorkDirectory work, Devi
             await Task.WhenAll(layers.Select((layer, i) => fetcher.FetchToFileAsync(
                 new BlobSource((offset, token) => OpenAsync(http, model.BlobUri(layer), offset, token)), layer, paths[i], cancellationToken: cancellationToken)));
             var rate = layers.Sum(l => l.Size) / Stopwatch.GetElapsedTime(started).TotalSeconds / 1e6;
-            figures["LayerFetcher alone: sched_yield"].Add(await yields.StopAsync());
+            figures["PipelinedBlobFetcher alone: sched_yield"].Add(await yields.StopAsync());
             return rate;
         }
         finally

@@ -26,8 +26,8 @@ public static class ReportBuilder
                         name == ModelCatalog.RawOne ? ">= 4x" : "", name == ModelCatalog.RawOne ? r => r >= 4 : null);
                     if (name == ModelCatalog.RawOne)
                     {
-                        Ratio(table, f, "(component) LayerFetcher alone, same blob", "LayerFetcher alone", Rate, $"{name}: limit", Rate, "LayerFetcher alone: ratio", ">= 0.75 of limit", r => r >= 0.75);
-                        table.Add("sched_yield calls: driver's cold pull | LayerFetcher alone", f[$"{name}: sched_yield"].Format(N), f["LayerFetcher alone: sched_yield"].Format(N) + " (component)");
+                        Ratio(table, f, "(component) PipelinedBlobFetcher alone, same blob", "PipelinedBlobFetcher alone", Rate, $"{name}: limit", Rate, "PipelinedBlobFetcher alone: ratio", ">= 0.75 of limit", r => r >= 0.75);
+                        table.Add("sched_yield calls: driver's cold pull | PipelinedBlobFetcher alone", f[$"{name}: sched_yield"].Format(N), f["PipelinedBlobFetcher alone: sched_yield"].Format(N) + " (component)");
                     }
 
                     Written(table, f, name, 1.05);

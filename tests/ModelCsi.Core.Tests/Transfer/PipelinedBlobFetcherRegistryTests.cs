@@ -7,7 +7,7 @@ using Xunit;
 namespace ModelCsi.Core.Tests.Transfer;
 
 /// <summary>The fetcher against a real registry behind a proxy that drops the connection mid-body.</summary>
-public sealed class LayerFetcherRegistryTests(RegistryFixture fixture) : IClassFixture<RegistryFixture>, IAsyncLifetime
+public sealed class PipelinedBlobFetcherRegistryTests(RegistryFixture fixture) : IClassFixture<RegistryFixture>, IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("modelcsi-transfer");
     private readonly HttpClient _http = new();
@@ -28,7 +28,7 @@ public sealed class LayerFetcherRegistryTests(RegistryFixture fixture) : IClassF
         Proxy.CutResponseOnce(Digest.Hex(blob.Digest), afterResponseBytes: 2_000_000);
         var path = _dir.Combine("blob.partial");
 
-        var result = await new LayerFetcher(new LayerFetchOptions()).FetchToFileAsync(new BlobSource(open), blob, path);
+        var result = await new PipelinedBlobFetcher(new LayerFetchOptions()).FetchToFileAsync(new BlobSource(open), blob, path);
 
         Assert.Equal(1, Proxy.CutsDone);
         Assert.Equal(1, result.Reconnects);
@@ -46,7 +46,7 @@ public sealed class LayerFetcherRegistryTests(RegistryFixture fixture) : IClassF
         TestModels.CorruptBlobInStorage(fixture.Registry, blob.Digest);
 
         await Assert.ThrowsAsync<DigestMismatchException>(() =>
-            new LayerFetcher(new LayerFetchOptions()).FetchToConsumerAsync(new BlobSource(open), blob, (s, ct) => s.CopyToAsync(Stream.Null, ct)));
+            new PipelinedBlobFetcher(new LayerFetchOptions()).FetchToConsumerAsync(new BlobSource(open), blob, (s, ct) => s.CopyToAsync(Stream.Null, ct)));
     }
 
     private async Task<(OciDescriptor Blob, byte[] Content, Func<long, CancellationToken, Task<Stream>> Open)> PushAsync(int size, int seed)

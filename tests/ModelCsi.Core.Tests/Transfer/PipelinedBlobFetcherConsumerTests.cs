@@ -5,7 +5,7 @@ using Xunit;
 
 namespace ModelCsi.Core.Tests.Transfer;
 
-public sealed class LayerFetcherConsumerTests
+public sealed class PipelinedBlobFetcherConsumerTests
 {
     private static readonly LayerFetchOptions Small = new() { BufferSize = 64 << 10, BufferCount = 4, WritebackInterval = 256 << 10 };
 
@@ -16,7 +16,7 @@ public sealed class LayerFetcherConsumerTests
         var received = new MemoryStream();
         var tally = new ByteCountingTally();
 
-        var result = await new LayerFetcher(Small).FetchToConsumerAsync(
+        var result = await new PipelinedBlobFetcher(Small).FetchToConsumerAsync(
             new BlobSource(new ScriptedBlobSource(content).OpenAt), OciTestContent.Describe(content), (s, ct) => s.CopyToAsync(received, 5000, ct), tally);
 
         Assert.Equal(content, received.ToArray());
@@ -32,7 +32,7 @@ public sealed class LayerFetcherConsumerTests
         content[^10] ^= 1;
         var sawEnd = false;
 
-        await Assert.ThrowsAsync<DigestMismatchException>(() => new LayerFetcher(Small).FetchToConsumerAsync(
+        await Assert.ThrowsAsync<DigestMismatchException>(() => new PipelinedBlobFetcher(Small).FetchToConsumerAsync(
             new BlobSource(new ScriptedBlobSource(content).OpenAt), descriptor, async (s, ct) =>
             {
                 await s.CopyToAsync(Stream.Null, ct);
@@ -50,7 +50,7 @@ public sealed class LayerFetcherConsumerTests
         content[^1] ^= 1;
 
         // Like a tar reader that stops at the end-of-archive blocks and never reads the padding after them.
-        await Assert.ThrowsAsync<DigestMismatchException>(() => new LayerFetcher(Small).FetchToConsumerAsync(
+        await Assert.ThrowsAsync<DigestMismatchException>(() => new PipelinedBlobFetcher(Small).FetchToConsumerAsync(
             new BlobSource(new ScriptedBlobSource(content).OpenAt), descriptor, async (s, ct) => await s.ReadExactlyAsync(new byte[1000], ct)));
     }
 
@@ -61,7 +61,7 @@ public sealed class LayerFetcherConsumerTests
         var source = new ScriptedBlobSource(content).CutOpening(0, 123_457);
         var received = new MemoryStream();
 
-        var result = await new LayerFetcher(Small).FetchToConsumerAsync(
+        var result = await new PipelinedBlobFetcher(Small).FetchToConsumerAsync(
             new BlobSource(source.OpenAt), OciTestContent.Describe(content), (s, ct) => s.CopyToAsync(received, ct));
 
         Assert.Equal(content, received.ToArray());
@@ -75,7 +75,7 @@ public sealed class LayerFetcherConsumerTests
         var content = OciTestContent.RandomBytes(4 << 20, 25);
         var source = new ScriptedBlobSource(content);
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new LayerFetcher(Small).FetchToConsumerAsync(
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new PipelinedBlobFetcher(Small).FetchToConsumerAsync(
             new BlobSource(source.OpenAt), OciTestContent.Describe(content), async (s, ct) =>
             {
                 await s.ReadExactlyAsync(new byte[100_000], ct);
@@ -95,7 +95,7 @@ public sealed class LayerFetcherConsumerTests
         var options = new LayerFetchOptions { BufferSize = 1 << 20, BufferCount = 4 };
         long consumed = 0;
 
-        await new LayerFetcher(options, bufferPool: pool).FetchToConsumerAsync(
+        await new PipelinedBlobFetcher(options, bufferPool: pool).FetchToConsumerAsync(
             new BlobSource((_, _) => Task.FromResult<Stream>(new PatternStream(size))), descriptor, async (s, ct) =>
             {
                 var buffer = new byte[7000];

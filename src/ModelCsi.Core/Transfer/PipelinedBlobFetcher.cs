@@ -16,7 +16,7 @@ namespace ModelCsi.Core.Transfer;
 /// attempt saved, starts writeback as it goes and reports completion only after size and digest
 /// matched and fdatasync returned. Nothing waits by spinning: stages meet on channels.
 /// </summary>
-public sealed class LayerFetcher
+public sealed class PipelinedBlobFetcher
 {
     private readonly LayerFetchOptions _options;
     private readonly IFileSync _fileSync;
@@ -25,15 +25,15 @@ public sealed class LayerFetcher
     private readonly ArrayPool<byte> _pool;
 
     /// <param name="bufferPool">Where ring buffers are rented (tests count them); the shared pool by default.</param>
-    public LayerFetcher(LayerFetchOptions options, IFileSync? fileSync = null, TimeProvider? timeProvider = null,
-        ILogger<LayerFetcher>? logger = null, ArrayPool<byte>? bufferPool = null)
+    public PipelinedBlobFetcher(LayerFetchOptions options, IFileSync? fileSync = null, TimeProvider? timeProvider = null,
+        ILogger<PipelinedBlobFetcher>? logger = null, ArrayPool<byte>? bufferPool = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
         _fileSync = fileSync ?? LibcFileSync.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _logger = logger ?? NullLogger<LayerFetcher>.Instance;
+        _logger = logger ?? NullLogger<PipelinedBlobFetcher>.Instance;
         _pool = bufferPool ?? ArrayPool<byte>.Shared;
     }
 

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace ModelCsi.Core.Tests.Transfer;
 
-public sealed class LayerFetcherFileTests : IDisposable
+public sealed class PipelinedBlobFetcherFileTests : IDisposable
 {
     // Small buffers so a few MiB cross many ring turns and several writeback points.
     private static readonly LayerFetchOptions Small = new() { BufferSize = 64 << 10, BufferCount = 4, WritebackInterval = 256 << 10 };
@@ -21,7 +21,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         var source = new ScriptedBlobSource(content);
         var tally = new ByteCountingTally();
 
-        var result = await new LayerFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial, tally);
+        var result = await new PipelinedBlobFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial, tally);
 
         Assert.Equal(content, await File.ReadAllBytesAsync(Partial));
         Assert.Equal(new LayerFetchResult(Digest.Of(content), content.Length, content.Length, 0, 0), result);
@@ -35,7 +35,7 @@ public sealed class LayerFetcherFileTests : IDisposable
     {
         var source = new ScriptedBlobSource([]);
 
-        var result = await new LayerFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe([]), Partial);
+        var result = await new PipelinedBlobFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe([]), Partial);
 
         Assert.Equal(0, new FileInfo(Partial).Length);
         Assert.Equal(Digest.Of([]), result.Digest);
@@ -46,7 +46,7 @@ public sealed class LayerFetcherFileTests : IDisposable
     {
         var content = OciTestContent.RandomBytes((2 << 20) + 5, 2);
         var journal = new List<string>();
-        var fetcher = new LayerFetcher(Small, new RecordingFileSync(journal));
+        var fetcher = new PipelinedBlobFetcher(Small, new RecordingFileSync(journal));
 
         await fetcher.FetchToFileAsync(new BlobSource(new ScriptedBlobSource(content).OpenAt), OciTestContent.Describe(content), Partial);
         lock (journal)
@@ -72,7 +72,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         var journal = new List<string>();
 
         var error = await Assert.ThrowsAsync<DigestMismatchException>(() =>
-            new LayerFetcher(Small, new RecordingFileSync(journal)).FetchToFileAsync(new BlobSource(new ScriptedBlobSource(corrupted).OpenAt), descriptor, Partial));
+            new PipelinedBlobFetcher(Small, new RecordingFileSync(journal)).FetchToFileAsync(new BlobSource(new ScriptedBlobSource(corrupted).OpenAt), descriptor, Partial));
 
         Assert.Equal(descriptor.Digest, error.ExpectedDigest);
         Assert.Equal(Digest.Of(corrupted), error.ActualDigest);
@@ -87,7 +87,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         var descriptor = OciTestContent.Describe(content[..200_000]);
 
         var error = await Assert.ThrowsAsync<DigestMismatchException>(() =>
-            new LayerFetcher(Small).FetchToFileAsync(new BlobSource(new ScriptedBlobSource(content).OpenAt), descriptor, Partial));
+            new PipelinedBlobFetcher(Small).FetchToFileAsync(new BlobSource(new ScriptedBlobSource(content).OpenAt), descriptor, Partial));
 
         Assert.True(error.ActualSize > descriptor.Size);
         Assert.Equal(0, new FileInfo(Partial).Length);
@@ -100,7 +100,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         var descriptor = OciTestContent.Describe(content);
 
         var error = await Assert.ThrowsAsync<DigestMismatchException>(() =>
-            new LayerFetcher(Small).FetchToFileAsync(new BlobSource(new ScriptedBlobSource(content[..250_000]).OpenAt), descriptor, Partial));
+            new PipelinedBlobFetcher(Small).FetchToFileAsync(new BlobSource(new ScriptedBlobSource(content[..250_000]).OpenAt), descriptor, Partial));
 
         Assert.Equal(250_000, error.ActualSize);
     }
@@ -112,7 +112,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         var source = new ScriptedBlobSource(content).CutOpening(0, 700_001).CutOpening(1, 300_000);
         var tally = new ByteCountingTally();
 
-        var result = await new LayerFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial, tally);
+        var result = await new PipelinedBlobFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial, tally);
 
         Assert.Equal(content, await File.ReadAllBytesAsync(Partial));
         Assert.Equal([0L, 700_001L, 1_000_001L], source.OpenedAt);
@@ -131,7 +131,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         }
 
         await Assert.ThrowsAsync<IOException>(() =>
-            new LayerFetcher(Small with { MaxReconnects = 2 }).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial));
+            new PipelinedBlobFetcher(Small with { MaxReconnects = 2 }).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial));
 
         Assert.Equal([0L, 200_000L, 200_000L], source.OpenedAt);
         var saved = await File.ReadAllBytesAsync(Partial);
@@ -152,7 +152,7 @@ public sealed class LayerFetcherFileTests : IDisposable
             var source = new ScriptedBlobSource(content);
             var tally = new ByteCountingTally();
 
-            var result = await new LayerFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), descriptor, Partial, tally);
+            var result = await new PipelinedBlobFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), descriptor, Partial, tally);
 
             Assert.Equal(content, await File.ReadAllBytesAsync(Partial));
             Assert.Equal([(long)killedAt], source.OpenedAt);
@@ -170,7 +170,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         await File.WriteAllBytesAsync(Partial, torn);
         var source = new ScriptedBlobSource(content);
 
-        var result = await new LayerFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial);
+        var result = await new PipelinedBlobFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial);
 
         Assert.Equal(content, await File.ReadAllBytesAsync(Partial));
         Assert.Equal([400_000L, 0L], source.OpenedAt);
@@ -184,7 +184,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         await File.WriteAllBytesAsync(Partial, [.. content, .. new byte[1000]]);
         var source = new ScriptedBlobSource(content);
 
-        var result = await new LayerFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial);
+        var result = await new PipelinedBlobFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial);
 
         Assert.Equal(content, await File.ReadAllBytesAsync(Partial));
         Assert.Equal((content.Length, 0L), (result.BytesResumed, result.BytesDownloaded));
@@ -198,12 +198,12 @@ public sealed class LayerFetcherFileTests : IDisposable
         var source = new ScriptedBlobSource(content);
         var inHand = await source.OpenAt(0, default);
 
-        await new LayerFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt, inHand), descriptor, Partial);
+        await new PipelinedBlobFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt, inHand), descriptor, Partial);
         Assert.Equal([0L], source.OpenedAt);
 
         await File.WriteAllBytesAsync(Partial, content[..1000]);
         var second = new ScriptedBlobSource(content);
-        await new LayerFetcher(Small).FetchToFileAsync(new BlobSource(second.OpenAt, await second.OpenAt(0, default)), descriptor, Partial);
+        await new PipelinedBlobFetcher(Small).FetchToFileAsync(new BlobSource(second.OpenAt, await second.OpenAt(0, default)), descriptor, Partial);
         Assert.Equal([0L, 1000L], second.OpenedAt);
         Assert.Equal(content, await File.ReadAllBytesAsync(Partial));
     }
@@ -216,7 +216,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         var source = new StallingSource(content, stallAfter: 512 << 10);
 
         var error = await Assert.ThrowsAsync<TransferStalledException>(() =>
-            new LayerFetcher(options).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial));
+            new PipelinedBlobFetcher(options).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial));
 
         Assert.Contains("below the minimum", error.Message, StringComparison.Ordinal);
         var saved = await File.ReadAllBytesAsync(Partial);
@@ -232,7 +232,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         var source = new StallingSource(content, stallAfter: 100_000);
 
         var error = await Assert.ThrowsAsync<TransferStalledException>(() =>
-            new LayerFetcher(options).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial));
+            new PipelinedBlobFetcher(options).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial));
 
         Assert.Contains("did not finish within", error.Message, StringComparison.Ordinal);
     }
@@ -245,7 +245,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         var source = new StallingSource(content, stallAfter: 100_000, onStall: cancel.Cancel);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            new LayerFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial, cancellationToken: cancel.Token));
+            new PipelinedBlobFetcher(Small).FetchToFileAsync(new BlobSource(source.OpenAt), OciTestContent.Describe(content), Partial, cancellationToken: cancel.Token));
     }
 
     [Fact]
@@ -257,7 +257,7 @@ public sealed class LayerFetcherFileTests : IDisposable
         var pool = new CountingArrayPool();
         var options = new LayerFetchOptions { BufferSize = 1 << 20, BufferCount = 4 };
 
-        await new LayerFetcher(options, bufferPool: pool).FetchToFileAsync(
+        await new PipelinedBlobFetcher(options, bufferPool: pool).FetchToFileAsync(
             new BlobSource((_, _) => Task.FromResult<Stream>(new PatternStream(size))), descriptor, Partial);
 
         // The ring and nothing more, every buffer returned; the blob is 64 times the ring.

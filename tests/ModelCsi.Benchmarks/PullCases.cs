@@ -6,7 +6,7 @@ namespace ModelCsi.Benchmarks;
 /// <summary>
 /// One repetition of the cold pulls: for every layer form, the machine's limits, the driver (a fresh
 /// process on an empty root) and its peer in alternating order, bytes written to the device per model
-/// byte for both, and the driver's peak RSS. Also the pipelined PipelinedBlobFetcher alone on the raw blob.
+/// byte for both, and the driver's peak RSS. Also the PipelinedBlobFetcher alone on the raw blob.
 /// </summary>
 public sealed class PullCases(BenchmarkOptions options, WorkDirectory work, DeviceWrites? device, Figures figures)
 {

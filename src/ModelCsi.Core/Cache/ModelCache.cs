@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Oci;
 using ModelCsi.Core.Oci.Credentials;
+using ModelCsi.Core.Transfer;
 
 namespace ModelCsi.Core.Cache;
 
@@ -19,9 +20,10 @@ public sealed class ModelCache : IModelSource, IDisposable
         TimeProvider time,
         ILogger<ModelCache> logger,
         CacheMetrics? metrics = null,
-        CredentialResolver? credentials = null)
+        CredentialResolver? credentials = null,
+        IFileSync? fileSync = null)
     {
-        Store = new ModelStore(options, time, logger, metrics);
+        Store = new ModelStore(options, time, logger, metrics, fileSync);
         Pipeline = new PullPipeline(Store, registry, unpacker, logger, credentials);
     }
 

@@ -3,9 +3,10 @@ using Microsoft.Win32.SafeHandles;
 namespace ModelCsi.Core.Transfer;
 
 /// <summary>
-/// The two durability calls a download makes on its file: start writeback of a range early (so the
-/// final sync has little left to do) and wait for the data to be on disk. An interface because a
-/// power loss cannot be simulated: tests record the calls to prove the sync comes before completion.
+/// The durability calls the cache makes: start writeback of a range early (so the final sync has little
+/// left to do), wait for a file's data, a directory's entries or a whole filesystem to be on disk. An
+/// interface because a power loss cannot be simulated: tests record the calls to prove each sync comes
+/// before the completion that depends on it.
 /// </summary>
 public interface IFileSync
 {
@@ -14,4 +15,10 @@ public interface IFileSync
 
     /// <summary>Returns when the file's data (and the metadata needed to read it, such as its size) is on disk.</summary>
     void DataSync(SafeFileHandle file);
+
+    /// <summary>Returns when the directory's entries (files renamed or created in it) are on disk.</summary>
+    void SyncDirectory(string path);
+
+    /// <summary>Returns when everything written to the filesystem holding <paramref name="path"/> is on disk (<c>syncfs(2)</c>).</summary>
+    void SyncFileSystem(string path);
 }

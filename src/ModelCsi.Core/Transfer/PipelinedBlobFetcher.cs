@@ -26,7 +26,7 @@ public sealed class PipelinedBlobFetcher
 
     /// <param name="bufferPool">Where ring buffers are rented (tests count them); the shared pool by default.</param>
     public PipelinedBlobFetcher(LayerFetchOptions options, IFileSync? fileSync = null, TimeProvider? timeProvider = null,
-        ILogger<PipelinedBlobFetcher>? logger = null, ArrayPool<byte>? bufferPool = null)
+        ILogger? logger = null, ArrayPool<byte>? bufferPool = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();

@@ -24,4 +24,22 @@ internal sealed class RecordingFileSync(List<string> journal) : IFileSync
             journal.Add($"datasync length={RandomAccess.GetLength(file)}");
         }
     }
+
+    public void SyncDirectory(string path)
+    {
+        LibcFileSync.Instance.SyncDirectory(path);
+        lock (journal)
+        {
+            journal.Add($"syncdir {path}");
+        }
+    }
+
+    public void SyncFileSystem(string path)
+    {
+        LibcFileSync.Instance.SyncFileSystem(path);
+        lock (journal)
+        {
+            journal.Add($"syncfs {path}");
+        }
+    }
 }

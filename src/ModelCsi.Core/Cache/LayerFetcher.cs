@@ -25,7 +25,7 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
         }
         else
         {
-            await _layerPulls.RunAsync(LayerContent.LayerKey(layer), token => UnpackTarLayerAsync(repository, layer, totals, token), cancellationToken);
+            await _layerPulls.RunAsync(LayerContent.LayerKey(layer), token => CountedAsync(() => UnpackTarLayerAsync(repository, layer, totals, token), token), cancellationToken);
         }
 
         totals.LayerCompleted(layer);
@@ -38,22 +38,39 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
             return Task.CompletedTask;
         }
 
-        return _layerPulls.RunAsync(blob.Digest, async token =>
-        {
-            if (File.Exists(_layout.Blob(blob.Digest)))
-            {
-                return true;
-            }
+        return _layerPulls.RunAsync(blob.Digest, token => CountedAsync(() => DownloadRawBlobAsync(repository, blob, totals, token), token), cancellationToken);
+    }
 
-            CheckDigest(blob);
-            // Resumes with Range from whatever a killed attempt left in the partial file; returns once the
-            // blob verified and its data is on disk (fdatasync). The rename is made durable by syncing blobs/.
-            await _fetcher.FetchToFileAsync(Source(repository, blob), blob, _layout.PartialBlob(blob.Digest), totals.NewTally(), token);
-            File.Move(_layout.PartialBlob(blob.Digest), _layout.Blob(blob.Digest), overwrite: true);
-            store.FileSync.SyncDirectory(_layout.Blobs);
-            Log.LayerCached(store.Logger, blob.Digest, blob.MediaType, blob.Size);
+    private async Task<bool> DownloadRawBlobAsync(RepositoryClient repository, OciDescriptor blob, PullTotals totals, CancellationToken cancellationToken)
+    {
+        if (File.Exists(_layout.Blob(blob.Digest)))
+        {
             return true;
-        }, cancellationToken);
+        }
+
+        CheckDigest(blob);
+        // Resumes with Range from whatever a killed attempt left in the partial file; returns once the
+        // blob verified and its data is on disk (fdatasync). The rename is made durable by syncing blobs/.
+        await _fetcher.FetchToFileAsync(Source(repository, blob), blob, _layout.PartialBlob(blob.Digest), totals.NewTally(), cancellationToken);
+        File.Move(_layout.PartialBlob(blob.Digest), _layout.Blob(blob.Digest), overwrite: true);
+        store.FileSync.SyncDirectory(_layout.Blobs);
+        Log.LayerCached(store.Logger, blob.Digest, blob.MediaType, blob.Size);
+        return true;
+    }
+
+    /// <summary>Runs one download counted in <see cref="ModelStore.Downloads"/>; one that starts after the pipeline stopped writes nothing.</summary>
+    private async Task<bool> CountedAsync(Func<Task<bool>> download, CancellationToken cancellationToken)
+    {
+        store.Downloads.Enter();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return await download();
+        }
+        finally
+        {
+            store.Downloads.Leave();
+        }
     }
 
     private async Task<bool> UnpackTarLayerAsync(RepositoryClient repository, OciDescriptor layer, PullTotals totals, CancellationToken cancellationToken)

@@ -56,6 +56,9 @@ public sealed class ModelStore
     /// <summary>How content is made durable before it is marked complete.</summary>
     internal IFileSync FileSync { get; }
 
+    /// <summary>Layer downloads running now, for a caller that deletes the store once its pipeline stopped.</summary>
+    internal InFlightWork Downloads { get; } = new();
+
     // Held while a model is looked up and leased, and while eviction picks, hides and collects: a hit that
     // is about to be mounted and an eviction of the same model exclude each other.
     internal Lock Gate { get; } = new();

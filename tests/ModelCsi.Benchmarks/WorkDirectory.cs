@@ -4,24 +4,28 @@ using ModelCsi.Core.Mounting;
 namespace ModelCsi.Benchmarks;
 
 /// <summary>
-/// The benchmark's temp directory (model files, driver root, kubelet targets). Disposing it always
-/// unmounts whatever is still mounted inside, then deletes it unless asked to keep it.
+/// The benchmark's directory for what is measured (driver roots, kubelet targets, peers' output), inside
+/// <c>--work-dir</c> (bench.sh's own ext4 loop filesystem) or the temp dir. Disposing it always unmounts
+/// whatever is still mounted inside, then deletes it unless asked to keep it.
 /// </summary>
-public sealed class WorkDirectory(bool keep) : IDisposable
+public sealed class WorkDirectory(string? parent, bool keep) : IDisposable
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("modelcsi-bench-").FullName;
+    public string Path { get; } = parent is null
+        ? Directory.CreateTempSubdirectory("modelcsi-bench-").FullName
+        : Directory.CreateDirectory(System.IO.Path.Combine(parent, "bench-" + Guid.NewGuid().ToString("N")[..8])).FullName;
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
-    /// <summary>Unmounts everything under the directory, deepest first; returns how many mounts were left.</summary>
-    public int UnmountAll()
+    /// <summary>Unmounts everything under <paramref name="under"/> (default: all of it), deepest first; returns how many.</summary>
+    public int UnmountAll(string? under = null)
     {
+        var root = under ?? Path;
         var mounter = new LibcMounter(NullLogger<LibcMounter>.Instance);
         var removed = 0;
-        for (var attempt = 0; attempt < 1000; attempt++)
+        for (var attempt = 0; attempt < 10_000; attempt++)
         {
             var mounts = MountInfoParser.Parse(File.ReadAllText("/proc/self/mountinfo"))
-                .Where(m => m.MountPoint.StartsWith(Path + "/", StringComparison.Ordinal))
+                .Where(m => m.MountPoint.StartsWith(root + "/", StringComparison.Ordinal))
                 .ToList();
             if (mounts.Count == 0)
             {
@@ -36,6 +40,7 @@ public sealed class WorkDirectory(bool keep) : IDisposable
             catch (MountException e)
             {
                 Console.Error.WriteLine($"could not unmount {mounts[^1].MountPoint}: {e.Message}");
+                break;
             }
         }
 

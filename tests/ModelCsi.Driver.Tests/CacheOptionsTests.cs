@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using ModelCsi.Core.Cache;
+using ModelCsi.Core.Transfer;
 using ModelCsi.Driver.Options;
 using ModelCsi.TestSupport;
 using Xunit;
@@ -30,6 +31,32 @@ public sealed class CacheOptionsTests : IDisposable
         Assert.Equal(200L << 30, cache.MaxSize.Bytes);
         Assert.Equal(10, cache.MinFreePercent);
         Assert.Equal(TimeSpan.FromMinutes(5), cache.GcInterval);
+    }
+
+    [Fact]
+    public void The_fetch_subsection_of_the_cache_config_binds_the_download_knobs_and_keeps_defaults_for_the_rest()
+    {
+        var path = _temp.Combine("fetch.yaml");
+        File.WriteAllText(path, """
+            cache:
+              fetch:
+                bufferSize: 4194304
+                bufferCount: 8
+                writebackInterval: 67108864
+                timeout: "01:00:00"
+                minimumBytesPerSecond: 0
+            """);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(DriverConfiguration.ReadYaml(path)).Build();
+
+        var fetch = configuration.GetSection("cache").Get<ModelCacheOptions>()!.Fetch;
+
+        Assert.Equal(4 << 20, fetch.BufferSize);
+        Assert.Equal(8, fetch.BufferCount);
+        Assert.Equal(64L << 20, fetch.WritebackInterval);
+        Assert.Equal(TimeSpan.FromHours(1), fetch.Timeout);
+        Assert.Equal(0, fetch.MinimumBytesPerSecond);
+        Assert.Equal(new LayerFetchOptions().MaxReconnects, fetch.MaxReconnects);
+        fetch.Validate();
     }
 
     [Theory]

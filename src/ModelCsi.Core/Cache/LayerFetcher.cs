@@ -1,19 +1,20 @@
-using Microsoft.Extensions.Logging;
 using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Oci;
+using ModelCsi.Core.Transfer;
 
 namespace ModelCsi.Core.Cache;
 
 /// <summary>
 /// The fetch stage of the pull pipeline: downloads each layer once per node (however many pulls want it),
 /// verifies it and puts it in the store: raw layers as blobs, tar layers unpacked under <c>layers/</c>.
+/// Every byte is written once, by the <see cref="PipelinedBlobFetcher"/>, and is on disk before the layer
+/// becomes visible: a layer in place is complete after a power loss too, so the model record that names it
+/// (written after every layer) never points at empty files.
 /// </summary>
 internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, CancellationToken lifetime)
 {
-    // Large reads keep per-call overhead (hashing, the partial file's writes, the stall timer) off the hot path.
-    private const int CopyBufferSize = 1 << 20;
-
     private readonly CacheLayout _layout = store.Layout;
+    private readonly PipelinedBlobFetcher _fetcher = new(store.Options.Fetch, store.FileSync, logger: store.Logger);
     private readonly SingleFlight<string, bool> _layerPulls = new(lifetime);
 
     public async Task EnsureLayerAsync(RepositoryClient repository, OciDescriptor layer, PullTotals totals, CancellationToken cancellationToken)
@@ -24,7 +25,7 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
         }
         else
         {
-            await _layerPulls.RunAsync(LayerContent.LayerKey(layer), token => UnpackTarLayerAsync(repository, layer, totals, token), cancellationToken);
+            await _layerPulls.RunAsync(LayerContent.LayerKey(layer), token => CountedAsync(() => UnpackTarLayerAsync(repository, layer, totals, token), token), cancellationToken);
         }
 
         totals.LayerCompleted(layer);
@@ -37,18 +38,39 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
             return Task.CompletedTask;
         }
 
-        return _layerPulls.RunAsync(blob.Digest, async token =>
-        {
-            if (File.Exists(_layout.Blob(blob.Digest)))
-            {
-                return true;
-            }
+        return _layerPulls.RunAsync(blob.Digest, token => CountedAsync(() => DownloadRawBlobAsync(repository, blob, totals, token), token), cancellationToken);
+    }
 
-            await DownloadAsync(repository, blob, totals, stream => stream.CopyToAsync(Stream.Null, CopyBufferSize, token), token);
-            File.Move(_layout.PartialBlob(blob.Digest), _layout.Blob(blob.Digest), overwrite: true);
-            Log.LayerCached(store.Logger, blob.Digest, blob.MediaType, blob.Size);
+    private async Task<bool> DownloadRawBlobAsync(RepositoryClient repository, OciDescriptor blob, PullTotals totals, CancellationToken cancellationToken)
+    {
+        if (File.Exists(_layout.Blob(blob.Digest)))
+        {
             return true;
-        }, cancellationToken);
+        }
+
+        CheckDigest(blob);
+        // Resumes with Range from whatever a killed attempt left in the partial file; returns once the
+        // blob verified and its data is on disk (fdatasync). The rename is made durable by syncing blobs/.
+        await _fetcher.FetchToFileAsync(Source(repository, blob), blob, _layout.PartialBlob(blob.Digest), totals.NewTally(), cancellationToken);
+        File.Move(_layout.PartialBlob(blob.Digest), _layout.Blob(blob.Digest), overwrite: true);
+        store.FileSync.SyncDirectory(_layout.Blobs);
+        Log.LayerCached(store.Logger, blob.Digest, blob.MediaType, blob.Size);
+        return true;
+    }
+
+    /// <summary>Runs one download counted in <see cref="ModelStore.Downloads"/>; one that starts after the pipeline stopped writes nothing.</summary>
+    private async Task<bool> CountedAsync(Func<Task<bool>> download, CancellationToken cancellationToken)
+    {
+        store.Downloads.Enter();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return await download();
+        }
+        finally
+        {
+            store.Downloads.Leave();
+        }
     }
 
     private async Task<bool> UnpackTarLayerAsync(RepositoryClient repository, OciDescriptor layer, PullTotals totals, CancellationToken cancellationToken)
@@ -59,13 +81,27 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
             return true;
         }
 
+        CheckDigest(layer);
+        // No copy of a tar blob is stored: its bytes go from the network through the unpacker straight into
+        // the layer's files, written once. The price: a tar layer (plain or compressed) cut by a crash or
+        // kill starts again from byte 0 on the next attempt; only raw layers resume with Range. A partial
+        // file left by an older version that did keep copies is useless now and is dropped.
+        File.Delete(_layout.PartialBlob(layer.Digest));
         var work = _layout.NewTempDirectory("layer");
         try
         {
-            await DownloadAsync(repository, layer, totals, stream => unpacker.UnpackAsync(stream, layer, work, UnpackLimits.Default, cancellationToken), cancellationToken);
+            await _fetcher.FetchToConsumerAsync(
+                Source(repository, layer),
+                layer,
+                (stream, token) => unpacker.UnpackAsync(stream, layer, work, UnpackLimits.Default, token),
+                totals.NewTally(),
+                cancellationToken);
             ModelTreeLinker.MakeReadableByAll(work);
+            // The unpacked files, their modes and directories reach the disk before the layer is renamed into
+            // place: one syncfs for the whole tree instead of an fsync per file and a second walk of the tree.
+            store.FileSync.SyncFileSystem(_layout.Root);
             Directory.Move(work, final);
-            File.Delete(_layout.PartialBlob(layer.Digest));
+            store.FileSync.SyncDirectory(_layout.Layers);
             Log.LayerCached(store.Logger, layer.Digest, layer.MediaType, layer.Size);
             return true;
         }
@@ -78,51 +114,14 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
         }
     }
 
-    /// <summary>
-    /// Streams a blob through <paramref name="consume"/> while saving it to its partial file and
-    /// verifying it; resumes from whatever an earlier attempt saved.
-    /// </summary>
-    private async Task DownloadAsync(RepositoryClient repository, OciDescriptor blob, PullTotals totals, Func<Stream, Task> consume, CancellationToken cancellationToken)
+    private static BlobSource Source(RepositoryClient repository, OciDescriptor blob) =>
+        new((offset, token) => repository.OpenBlobAsync(blob, offset, token));
+
+    private static void CheckDigest(OciDescriptor blob)
     {
         if (!Digest.IsValidSha256(blob.Digest))
         {
             throw new UnsupportedLayerException(blob.Digest, blob.MediaType);
-        }
-
-        var saved = store.PartialLength(blob.Digest);
-        if (saved > 0)
-        {
-            Log.ResumingBlob(store.Logger, blob.Digest, saved);
-        }
-
-        bool verified;
-        await using (var partial = new FileStream(_layout.PartialBlob(blob.Digest), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.Asynchronous))
-        {
-            await using var stream = new PartialBlobStream(partial, saved, blob, (offset, token) => repository.OpenBlobAsync(blob, offset, token), totals.Read);
-            try
-            {
-                await consume(stream);
-                // Consumers stop at the end of the data they understand; the digest covers every byte.
-                await stream.CopyToAsync(Stream.Null, CopyBufferSize, cancellationToken);
-                verified = stream.IsVerified;
-            }
-            catch (DigestMismatchException)
-            {
-                partial.SetLength(0);
-                throw;
-            }
-            finally
-            {
-                totals.Add(stream.BytesDownloaded, stream.BytesResumed);
-            }
-
-            await partial.FlushAsync(cancellationToken);
-            partial.Flush(flushToDisk: true);
-        }
-
-        if (!verified)
-        {
-            throw new DigestMismatchException(blob.Digest, blob.Size, "(not read to the end)", -1, $"blob {blob.Digest}");
         }
     }
 }

@@ -16,9 +16,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Pull of {Reference} failed at step {Step}: {Reason}")]
     public static partial void PullFailed(ILogger logger, string reference, string step, string reason);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Resuming blob {Digest} from byte {Offset}")]
-    public static partial void ResumingBlob(ILogger logger, string digest, long offset);
-
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Removed leftover work directory {Path}")]
     public static partial void RemovedLeftover(ILogger logger, string path);
 

@@ -4,6 +4,7 @@ using ModelCsi.Core.ModelPack;
 using ModelCsi.Core.Oci;
 using ModelCsi.Core.Oci.Credentials;
 using ModelCsi.Core.Signing;
+using ModelCsi.Core.Transfer;
 
 namespace ModelCsi.Core.Cache;
 
@@ -21,9 +22,10 @@ public sealed class ModelCache : IModelSource, IDisposable
         ILogger<ModelCache> logger,
         CacheMetrics? metrics = null,
         CredentialResolver? credentials = null,
-        IModelSignatureVerifier? verifier = null)
+        IModelSignatureVerifier? verifier = null,
+        IFileSync? fileSync = null)
     {
-        Store = new ModelStore(options, time, logger, metrics);
+        Store = new ModelStore(options, time, logger, metrics, fileSync);
         Pipeline = new PullPipeline(Store, registry, unpacker, logger, credentials, verifier);
     }
 

@@ -1,3 +1,5 @@
+using ModelCsi.Core.Transfer;
+
 namespace ModelCsi.Core.Cache;
 
 /// <summary>Settings of the node-local model cache (the <c>cache:</c> section of the driver's configuration).</summary>
@@ -8,6 +10,12 @@ public sealed class ModelCacheOptions
 
     /// <summary>Layers of one model fetched at once. Each stream is I/O bound; a few saturate a link.</summary>
     public int MaxParallelLayers { get; set; } = 4;
+
+    /// <summary>
+    /// How each layer is downloaded (the <c>cache: fetch:</c> subsection): ring buffer size and count, writeback
+    /// interval, overall timeout, minimum rate and reconnects. Checked when the cache opens.
+    /// </summary>
+    public LayerFetchOptions Fetch { get; set; } = new();
 
     /// <summary>Free space kept back on the cache filesystem beyond what a pull needs, in bytes.</summary>
     public long ReservedFreeBytes { get; set; } = 64L * 1024 * 1024;

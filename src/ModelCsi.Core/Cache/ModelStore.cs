@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelCsi.Core.Failures;
 using ModelCsi.Core.Oci;
+using ModelCsi.Core.Transfer;
 using Mono.Unix.Native;
 
 namespace ModelCsi.Core.Cache;
@@ -18,9 +19,11 @@ public sealed class ModelStore
     // layers are not yet referenced by any model but must survive a collection.
     private readonly Dictionary<ModelLease, (string ManifestDigest, OciManifest Manifest)> _activePulls = [];
 
-    public ModelStore(IOptions<ModelCacheOptions> options, TimeProvider time, ILogger logger, CacheMetrics? metrics = null)
+    /// <param name="fileSync">The durability calls (tests record them); the real ones by default.</param>
+    public ModelStore(IOptions<ModelCacheOptions> options, TimeProvider time, ILogger logger, CacheMetrics? metrics = null, IFileSync? fileSync = null)
     {
         Options = options.Value;
+        FileSync = fileSync ?? LibcFileSync.Instance;
         Time = time;
         Logger = logger;
         Metrics = metrics ?? CacheMetrics.Unexported();
@@ -49,6 +52,12 @@ public sealed class ModelStore
     internal CacheMetrics Metrics { get; }
 
     internal ModelRecords Records { get; }
+
+    /// <summary>How content is made durable before it is marked complete.</summary>
+    internal IFileSync FileSync { get; }
+
+    /// <summary>Layer downloads running now, for a caller that deletes the store once its pipeline stopped.</summary>
+    internal InFlightWork Downloads { get; } = new();
 
     // Held while a model is looked up and leased, and while eviction picks, hides and collects: a hit that
     // is about to be mounted and an eviction of the same model exclude each other.
@@ -148,9 +157,10 @@ public sealed class ModelStore
     /// <summary>Bytes the pull of <paramref name="manifest"/> still has to write: what is neither cached nor saved in a partial file.</summary>
     internal long BytesToWrite(OciManifest manifest)
     {
+        // Only raw layers resume from a partial file; a tar layer is unpacked from byte 0 (see LayerFetcher).
         var needed = manifest.Layers
             .Where(l => !LayerContent.IsCached(Layout, l))
-            .Sum(l => Math.Max(0, l.Size - PartialLength(l.Digest)));
+            .Sum(l => Math.Max(0, l.Size - (LayerContent.IsRaw(l) ? PartialLength(l.Digest) : 0)));
         if (!File.Exists(Layout.Blob(manifest.Config.Digest)))
         {
             needed += manifest.Config.Size;
@@ -190,15 +200,21 @@ public sealed class ModelStore
         return partial.Exists ? partial.Length : 0;
     }
 
-    /// <summary>Stores a small blob (a manifest) by digest, atomically.</summary>
+    /// <summary>Stores a small blob (a manifest) by digest, atomically and durably: the model record written next names it.</summary>
     internal void SaveBlob(string digest, byte[] content)
     {
         var path = Layout.Blob(digest);
         if (!File.Exists(path))
         {
             var temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
-            File.WriteAllBytes(temp, content);
+            using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                RandomAccess.Write(file, content, 0);
+                FileSync.DataSync(file);
+            }
+
             File.Move(temp, path, overwrite: true);
+            FileSync.SyncDirectory(Layout.Blobs);
         }
     }
 

@@ -1,3 +1,5 @@
+using ModelCsi.Core.Transfer;
+
 namespace ModelCsi.Core.Cache;
 
 /// <summary>
@@ -17,16 +19,23 @@ internal sealed class PullTotals(IPullObserver? observer = null)
 
     public long Resumed => Interlocked.Read(ref _resumed);
 
-    public void Add(long downloaded, long resumed)
-    {
-        Interlocked.Add(ref _downloaded, downloaded);
-        Interlocked.Add(ref _resumed, resumed);
-    }
+    /// <summary>A tally for one download that adds to these totals as it goes, failed downloads included.</summary>
+    public ByteCountingTally NewTally() => new(
+        downloaded =>
+        {
+            Interlocked.Add(ref _downloaded, downloaded);
+            Read(downloaded);
+        },
+        resumed =>
+        {
+            Interlocked.Add(ref _resumed, resumed);
+            Read(resumed);
+        });
 
     public void LayerCompleted(Oci.OciDescriptor layer) => observer?.LayerCompleted(layer);
 
-    /// <summary>Counts bytes read from any blob of the pull (resumed or downloaded).</summary>
-    public void Read(int bytes)
+    /// <summary>Counts bytes of any blob of the pull (resumed or downloaded) for progress.</summary>
+    private void Read(long bytes)
     {
         var done = Interlocked.Add(ref _read, bytes);
         if (observer is not null && done >= Interlocked.Read(ref _nextReport))

@@ -18,6 +18,9 @@ namespace ModelCsi.Core.ModelPack;
 public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpacker? unpacker = null, IModelSignatureVerifier? verifier = null)
 {
     private const string TempMarker = ".modelcsi-pull-";
+
+    // Stopped downloads end within moments; the bound only keeps a stuck filesystem from hanging the CLI.
+    private static readonly TimeSpan StagingDrainTimeout = TimeSpan.FromSeconds(30);
     private readonly ILogger _logger = logger ?? NullLogger<ModelPuller>.Instance;
     private readonly LayerUnpacker _unpacker = unpacker ?? new LayerUnpacker();
 
@@ -42,9 +45,10 @@ public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpack
         var parent = Path.GetDirectoryName(target) ?? throw new DestinationNotEmptyException(destination, "is the filesystem root");
         Directory.CreateDirectory(parent);
         var staging = Path.Join(parent, "." + Path.GetFileName(target) + TempMarker + Guid.NewGuid().ToString("N")[..12]);
+        ModelStore? store = null;
         try
         {
-            var store = new ModelStore(
+            store = new ModelStore(
                 Options.Create(new ModelCacheOptions { RootDirectory = staging, MaxParallelLayers = options.MaxParallelLayers, ReconcileAtStart = false, ReservedFreeBytes = 0 }),
                 TimeProvider.System,
                 _logger);
@@ -74,6 +78,13 @@ public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpack
         }
         finally
         {
+            // The pipeline is stopped (disposed) by now; layer downloads that a failed pull stopped waiting for
+            // end soon after, and must end before their directories can be removed.
+            if (store is not null)
+            {
+                await WaitForDownloadsAsync(store);
+            }
+
             RemoveStaging(staging);
         }
     }
@@ -108,6 +119,18 @@ public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpack
                 throw new DestinationNotEmptyException(given, "is a symlink");
             default:
                 throw new DestinationNotEmptyException(given, "exists and is not a directory");
+        }
+    }
+
+    private async Task WaitForDownloadsAsync(ModelStore store)
+    {
+        try
+        {
+            await store.Downloads.WhenIdleAsync().WaitAsync(StagingDrainTimeout);
+        }
+        catch (TimeoutException)
+        {
+            Log.StagingNotRemoved(_logger, store.Layout.Root, $"layer downloads still running after {StagingDrainTimeout}");
         }
     }
 

@@ -1,0 +1,26 @@
+namespace ModelCsi.Core.Transfer;
+
+/// <summary>
+/// A filled ring buffer: the blob's bytes at <see cref="Offset"/>. Every stage it was sent to releases
+/// it once; the last release returns the buffer to the ring.
+/// </summary>
+internal sealed class Chunk(BufferRing ring, byte[] buffer, long offset, int length, int holders)
+{
+    private int _holders = holders;
+
+    public long Offset { get; } = offset;
+
+    public int Length { get; } = length;
+
+    public ReadOnlyMemory<byte> Memory => buffer.AsMemory(0, Length);
+
+    public ReadOnlySpan<byte> Span => buffer.AsSpan(0, Length);
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0)
+        {
+            ring.Return(buffer);
+        }
+    }
+}

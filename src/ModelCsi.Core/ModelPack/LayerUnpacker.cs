@@ -28,6 +28,17 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
             throw new UnsupportedLayerException(layer.Digest, layer.MediaType);
         }
 
+        if (layer.Size < 0)
+        {
+            throw new ModelPackFormatException($"layer {layer.Digest} has a negative size ({layer.Size})");
+        }
+
+        // Raw and plain tar layers write what the descriptor says, and no more (the content stream is bounded by it).
+        if (mediaType.Form is LayerForm.Raw or LayerForm.Tar && layer.Size > limits.MaxExpandedBytes)
+        {
+            throw new ExpansionLimitExceededException(layer.Digest, limits.MaxExpandedBytes, layer.Size);
+        }
+
         var writer = new ModelRootWriter(modelRoot, layer.Digest);
         var result = mediaType.Form switch
         {
@@ -52,7 +63,9 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         var filePath = RawFilePath(layer);
         var path = writer.PrepareLeaf(filePath, writer.Normalize(filePath));
         ModelRootWriter.HardLink(verifiedBlobPath, path);
+        // The link shares the blob's inode, so this also makes the cached blob read-only (0444 or 0555) and root's.
         ApplyMetadata(path, FileMetadataAnnotation(layer));
+        writer.SealDirectories();
         return new UnpackResult(1, layer.Size);
     }
 
@@ -61,13 +74,18 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
             ?? throw new ModelPackFormatException(
                 $"raw layer {layer.Digest} has no '{ModelPackAnnotations.CncfFilePath}', '{ModelPackAnnotations.CnaiFilePath}' or '{ModelPackAnnotations.ImageTitle}' annotation to name its file");
 
+    /// <summary>
+    /// The annotation's mtime is kept; of its mode only "executable" is: the file ends 0444, or 0555 when the
+    /// annotation has an execute bit (modctl packs scripts as raw layers too).
+    /// </summary>
     private static void ApplyMetadata(string path, FileMetadata? metadata)
     {
-        ModelRootWriter.SetMode(path, metadata?.Mode is { } mode ? ModelRootWriter.PermissionBits(mode) : ModelRootWriter.DefaultFileMode);
         if (metadata?.Mtime is { } mtimeText && DateTimeOffset.TryParse(mtimeText, System.Globalization.CultureInfo.InvariantCulture, out var mtime))
         {
             File.SetLastWriteTimeUtc(path, mtime.UtcDateTime);
         }
+
+        ModelRootWriter.SealFile(path, metadata?.Mode is { } mode && ModelRootWriter.IsExecutable(mode));
     }
 
     private static async Task<UnpackResult> UnpackRawAsync(Stream content, OciDescriptor layer, ModelRootWriter writer, CancellationToken cancellationToken)
@@ -100,6 +118,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
             throw;
         }
 
+        writer.SealDirectories();
         return new UnpackResult(1, written);
     }
 
@@ -108,8 +127,8 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
     {
         await using (decompressor)
         {
-            var expanded = new LimitedReadStream(decompressor, limits.MaxExpandedBytes, read => writer.Unsafe(
-                "(archive)", ArchiveRule.ExpandedSizeLimit, $"layer expands to more than the limit of {limits.MaxExpandedBytes} bytes"));
+            var expanded = new LimitedReadStream(decompressor, limits.MaxExpandedBytes, read =>
+                new ExpansionLimitExceededException(layer.Digest, limits.MaxExpandedBytes, read));
             return await UnpackTarAsync(expanded, content, layer, writer, limits, limits.MaxExpandedBytes, cancellationToken);
         }
     }
@@ -121,7 +140,8 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         Stream tar, Stream content, OciDescriptor layer, ModelRootWriter writer, UnpackLimits limits, long maxFileBytes, CancellationToken cancellationToken)
     {
         var metadata = FileMetadataAnnotation(layer);
-        var sizeRule = tar == content ? ArchiveRule.LayerLargerThanDescriptor : ArchiveRule.ExpandedSizeLimit;
+        // Past the bound: the descriptor lied (plain tar), the metadata lied, or the layer does not fit the budget.
+        ArchiveRule? sizeRule = tar == content ? ArchiveRule.LayerLargerThanDescriptor : null;
         // Only a metadata annotation that explicitly describes one regular file bounds the contents;
         // KitOps describes directories, whose size says nothing about the tree.
         if (metadata is { Size: { } metadataSize, Typeflag: 0 or '0' } && metadataSize >= 0 && metadataSize < maxFileBytes)
@@ -133,7 +153,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         var annotatedPath = FilePathAnnotation(layer);
         var annotatedParts = annotatedPath is null ? null : writer.Normalize(annotatedPath);
         var state = new TarLayerExtraction(writer, layer.Digest);
-        var directories = new List<(string Path, UnixFileMode Mode, DateTimeOffset Mtime)>();
+        var directories = new List<(string Path, DateTimeOffset Mtime)>();
         var entries = 0;
         long declaredBytes = 0;
 
@@ -152,7 +172,9 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
                         declaredBytes += entry.Length;
                         if (declaredBytes > maxFileBytes)
                         {
-                            throw writer.Unsafe(entry.Name, sizeRule, $"entries total {declaredBytes} bytes, more than the {maxFileBytes} allowed");
+                            throw sizeRule is { } rule
+                                ? writer.Unsafe(entry.Name, rule, $"entries total {declaredBytes} bytes, more than the {maxFileBytes} allowed")
+                                : new ExpansionLimitExceededException(layer.Digest, limits.MaxExpandedBytes, declaredBytes);
                         }
 
                         await state.WriteFileAsync(entry, annotatedParts, _logger, cancellationToken);
@@ -162,7 +184,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
                         var directory = writer.PrepareDirectory(entry.Name, parts);
                         if (parts.Count > 0)
                         {
-                            directories.Add((directory, ModelRootWriter.PermissionBits((long)entry.Mode), entry.ModificationTime));
+                            directories.Add((directory, entry.ModificationTime));
                         }
 
                         break;
@@ -191,15 +213,14 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
             await DrainAsync(content, cancellationToken);
         }
 
-        // Deepest first, after all files: writing into a directory would reset its mtime, and a
-        // read-only directory mode must not block the entries that follow.
-        for (var i = directories.Count - 1; i >= 0; i--)
+        // After all files: writing into a directory would reset its mtime. The entries' modes are not used:
+        // every directory ends 0555 (see ModelRootWriter).
+        foreach (var (path, mtime) in directories)
         {
-            var (path, mode, mtime) = directories[i];
-            ModelRootWriter.SetMode(path, mode);
             Directory.SetLastWriteTimeUtc(path, mtime.UtcDateTime);
         }
 
+        writer.SealDirectories();
         return new UnpackResult(state.FilesWritten, state.BytesWritten);
     }
 

@@ -11,14 +11,14 @@ internal static class ValueExcerpt
 {
     public const int MaxChars = 64;
 
-    public static string Of(string? value)
+    public static string Of(string? value, int maxChars = MaxChars)
     {
         if (value is null)
         {
             return "";
         }
 
-        var shown = value.Length <= MaxChars ? value : value[..MaxChars];
+        var shown = value.Length <= maxChars ? value : value[..maxChars];
         var text = new StringBuilder(shown.Length + 24);
         foreach (var c in shown)
         {
@@ -32,7 +32,7 @@ internal static class ValueExcerpt
             }
         }
 
-        if (value.Length > MaxChars)
+        if (value.Length > maxChars)
         {
             text.Append("... (").Append(value.Length).Append(" characters)");
         }

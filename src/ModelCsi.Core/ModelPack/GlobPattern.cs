@@ -22,8 +22,8 @@ public sealed class GlobPattern
     // Layer paths never contain it, so it stands for "some name inside this directory" when a directory layer is tested.
     private const string AnyChildName = "/\u0001";
 
-    // Paths up to this many characters are matched with stack buffers only.
-    private const int StackStates = 1100;
+    // Patterns of up to 1024 tokens and paths up to this many characters are matched with stack buffers only.
+    private const int StackStates = 2100;
 
     private readonly GlobToken[] _tokens;
 
@@ -182,7 +182,9 @@ public sealed class GlobPattern
             from += at + run.Length;
         }
 
-        var states = _tokens.Length + 1;
+        // States 0..n are "before token s" (n: matched); n + 1 + s is "inside" the "**/" at s, which, having read
+        // something, can only leave through a '/' (unlike the state before it, which may also skip it entirely).
+        var states = (2 * _tokens.Length) + 2;
         var current = states <= StackStates ? stackalloc int[states] : new int[states];
         var next = states <= StackStates ? stackalloc int[states] : new int[states];
         // added[s] == step + 1 when state s is already in the list being built for that step.
@@ -203,6 +205,17 @@ public sealed class GlobPattern
                     continue;
                 }
 
+                if (s > _tokens.Length)
+                {
+                    nextCount = Add(next, nextCount, s, added, stamp);
+                    if (c == '/')
+                    {
+                        nextCount = Add(next, nextCount, s - _tokens.Length, added, stamp);
+                    }
+
+                    continue;
+                }
+
                 ref readonly var token = ref _tokens[s];
                 switch (token.Kind)
                 {
@@ -216,7 +229,7 @@ public sealed class GlobPattern
                         nextCount = Add(next, nextCount, s, added, stamp);
                         break;
                     case GlobTokenKind.Directories:
-                        nextCount = Add(next, nextCount, s, added, stamp);
+                        nextCount = Add(next, nextCount, s + _tokens.Length + 1, added, stamp);
                         if (c == '/')
                         {
                             nextCount = Add(next, nextCount, s + 1, added, stamp);
@@ -255,7 +268,7 @@ public sealed class GlobPattern
 
             added[state] = stamp;
             list[count++] = state;
-            if (state == _tokens.Length || !_tokens[state].IsWildcard)
+            if (state >= _tokens.Length || !_tokens[state].IsWildcard)
             {
                 return count;
             }
@@ -340,6 +353,7 @@ public sealed class GlobPattern
         }
 
         var ranges = new List<(char Low, char High)>();
+        var previousWasSingle = false;
         for (; i < text.Length && text[i] != ']'; i++)
         {
             var c = text[i];
@@ -349,7 +363,7 @@ public sealed class GlobPattern
             }
 
             // '-' between two characters is a range; first, last or right after a range it is literal.
-            if (c == '-' && ranges.Count > 0 && ranges[^1].Low == ranges[^1].High && i + 1 < text.Length && text[i + 1] != ']')
+            if (c == '-' && previousWasSingle && i + 1 < text.Length && text[i + 1] != ']')
             {
                 var high = text[++i];
                 if (high is '[' or '/')
@@ -364,10 +378,12 @@ public sealed class GlobPattern
                 }
 
                 ranges[^1] = (low, high);
+                previousWasSingle = false;
                 continue;
             }
 
             ranges.Add((c, c));
+            previousWasSingle = true;
         }
 
         if (i >= text.Length)

@@ -84,7 +84,8 @@ internal static class GlobReferenceMatcher
             previousWasSingle = true;
         }
 
-        regex.Append(']');
+        // A class matches one character of a segment: never '/', even inside a range such as [--b].
+        regex.Append(negated ? "]" : "-[/]]");
         return i;
     }
 

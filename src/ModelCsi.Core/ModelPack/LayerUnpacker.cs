@@ -40,14 +40,26 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         }
 
         var writer = new ModelRootWriter(modelRoot, layer.Digest);
-        var result = mediaType.Form switch
+        UnpackResult result;
+        try
         {
-            LayerForm.Raw => await UnpackRawAsync(content, layer, writer, cancellationToken),
-            LayerForm.Tar => await UnpackTarAsync(content, content, layer, writer, limits, layer.Size, cancellationToken),
-            LayerForm.TarGzip => await UnpackCompressedAsync(content, new GZipStream(content, CompressionMode.Decompress, leaveOpen: true), layer, writer, limits, cancellationToken),
-            LayerForm.TarZstd => await UnpackCompressedAsync(content, new DecompressionStream(content, leaveOpen: true), layer, writer, limits, cancellationToken),
-            _ => throw new UnsupportedLayerException(layer.Digest, layer.MediaType),
-        };
+            result = mediaType.Form switch
+            {
+                LayerForm.Raw => await UnpackRawAsync(content, layer, writer, cancellationToken),
+                LayerForm.Tar => await UnpackTarAsync(content, content, layer, writer, limits, layer.Size, cancellationToken),
+                LayerForm.TarGzip => await UnpackCompressedAsync(content, new GZipStream(content, CompressionMode.Decompress, leaveOpen: true), layer, writer, limits, cancellationToken),
+                LayerForm.TarZstd => await UnpackCompressedAsync(content, new DecompressionStream(content, leaveOpen: true), layer, writer, limits, cancellationToken),
+                _ => throw new UnsupportedLayerException(layer.Digest, layer.MediaType),
+            };
+        }
+        catch (Exception e) when (IsMalformedArchive(e))
+        {
+            // What the tar reader and the decompressors throw for bytes that are not what the media type says: the
+            // artifact is broken (or was corrupted on the way: the digest is only checked at the end of the stream).
+            throw new ModelPackFormatException(
+                $"layer {layer.Digest} is not a valid {layer.MediaType} stream: {ValueExcerpt.Of(e.Message, 200)}", e);
+        }
+
         Log.LayerUnpacked(_logger, layer.Digest, layer.MediaType, result.FilesWritten, result.BytesWritten);
         return result;
     }
@@ -68,6 +80,8 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         writer.SealDirectories();
         return new UnpackResult(1, layer.Size);
     }
+
+    private static bool IsMalformedArchive(Exception e) => e is InvalidDataException or EndOfStreamException or ZstdException;
 
     private static string RawFilePath(OciDescriptor layer) =>
         FilePathAnnotation(layer) ?? layer.Annotation(ModelPackAnnotations.ImageTitle)

@@ -81,7 +81,13 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         return new UnpackResult(1, layer.Size);
     }
 
-    private static bool IsMalformedArchive(Exception e) => e is InvalidDataException or EndOfStreamException or ZstdException;
+    /// <summary>
+    /// What TarReader, GZipStream and ZstdSharp throw for bytes that are not a valid archive (TarReader also throws
+    /// OverflowException, FormatException and ArgumentException for out-of-range header fields). Our own checks throw
+    /// ModelPackException and the content stream its own types, so neither is caught here.
+    /// </summary>
+    private static bool IsMalformedArchive(Exception e) =>
+        e is InvalidDataException or EndOfStreamException or ZstdException or OverflowException or FormatException or ArgumentException;
 
     private static string RawFilePath(OciDescriptor layer) =>
         FilePathAnnotation(layer) ?? layer.Annotation(ModelPackAnnotations.ImageTitle)

@@ -15,6 +15,8 @@ targets=(tar tar-gzip tar-zstd manifest index config reference glob)
 out="${FUZZ_OUT:-/tmp/modelcsi-fuzz}"
 bin="$out/bin"
 replay="$out/replay"
+work_tmp="${TMPDIR:-/tmp}"
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then work_tmp=/dev/shm; fi
 
 usage() { echo "usage: $0 TARGET SECONDS | --ci [SECONDS] | --list (targets: ${targets[*]})" >&2; exit 2; }
 
@@ -38,7 +40,8 @@ fuzz() {
   mkdir -p "$dir"
   # The target runs under dotnet (not instrumented itself: SharpFuzz reports coverage); no UI, no core dumps
   # needed (crashes are reported through the fork server), no CPU pinning on a shared machine.
-  AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 \
+  # The layer targets unpack into a temp directory per execution: on tmpfs that is about four times faster.
+  TMPDIR="$work_tmp" AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 \
   AFL_FORKSRV_INIT_TMOUT=60000 AFL_AUTORESUME=1 \
     afl-fuzz -i "tests/ModelCsi.Fuzz/corpus/$target" -o "$dir" -V "$seconds" -t 5000+ -m none \
       -- "$(command -v dotnet)" "$bin/ModelCsi.Fuzz.dll" "$target" >"$dir/afl.log" 2>&1

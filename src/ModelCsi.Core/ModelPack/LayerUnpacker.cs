@@ -83,11 +83,13 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
 
     /// <summary>
     /// What TarReader, GZipStream and ZstdSharp throw for bytes that are not a valid archive (TarReader also throws
-    /// OverflowException, FormatException and ArgumentException for out-of-range header fields). Our own checks throw
-    /// ModelPackException and the content stream its own types, so neither is caught here.
+    /// OverflowException, FormatException and ArgumentException for out-of-range header fields, NotSupportedException
+    /// for entry types it cannot read, such as sparse files). Our own checks throw ModelPackException and the content
+    /// stream its own types, so neither is caught here.
     /// </summary>
     private static bool IsMalformedArchive(Exception e) =>
-        e is InvalidDataException or EndOfStreamException or ZstdException or OverflowException or FormatException or ArgumentException;
+        e is InvalidDataException or EndOfStreamException or ZstdException or OverflowException or FormatException or ArgumentException
+            or NotSupportedException;
 
     private static string RawFilePath(OciDescriptor layer) =>
         FilePathAnnotation(layer) ?? layer.Annotation(ModelPackAnnotations.ImageTitle)

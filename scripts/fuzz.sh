@@ -60,7 +60,8 @@ fuzz() {
   local reproduced=0 flaky=0 crash
   for crash in "$dir"/default/crashes/id*; do
     [ -f "$crash" ] || continue
-    if timeout 60 dotnet "$replay/ModelCsi.Fuzz.dll" "$target" "$crash" >"$crash.replay.log" 2>&1; then
+    # In a subshell, so the shell's "Aborted" notice for the crashing process goes to the log too.
+    if (timeout 60 dotnet "$replay/ModelCsi.Fuzz.dll" "$target" "$crash") >"$crash.replay.log" 2>&1; then
       flaky=$((flaky + 1)); echo "  not reproduced on replay: $crash"
     else
       reproduced=$((reproduced + 1)); echo "  crash: $crash"; grep -m1 -i 'exception' "$crash.replay.log" | sed 's/^/    /'

@@ -8,6 +8,7 @@ need_apt=()
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v afl-fuzz >/dev/null 2>&1 || need_apt+=(afl++)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "install-deps: need root to apt-get install ${need_apt[*]}" >&2; exit 1; fi
   echo "install-deps: apt-get install ${need_apt[*]}"
@@ -23,3 +24,4 @@ if [ -f package.json ] && [ ! -x node_modules/.bin/helm ]; then
 fi
 
 dotnet restore ModelCsi.sln --nologo -v quiet
+dotnet tool restore >/dev/null

@@ -19,9 +19,15 @@ for project in tests/*.Tests/*.csproj; do
     --logger "console;verbosity=minimal" || status=1
 done
 
+# Time-boxed fuzzing (scripts/fuzz.sh): each target counts as one test, failed when afl-fuzz saved a crash.
+echo "== fuzz (${FUZZ_SECONDS:-45}s per target)"
+FUZZ_RESULTS="$results/fuzz.txt" bash scripts/fuzz.sh --ci "${FUZZ_SECONDS:-45}" || status=1
+
 sum() { grep -ho "$1=\"[0-9]*\"" "$results"/*.trx 2>/dev/null | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}'; }
 passed=$(sum passed); failed=$(sum failed)
 passed=${passed:-0}; failed=${failed:-0}
+fuzz_passed=$(grep -c ' pass$' "$results/fuzz.txt" 2>/dev/null); fuzz_failed=$(grep -c ' fail$' "$results/fuzz.txt" 2>/dev/null)
+passed=$((passed + ${fuzz_passed:-0})); failed=$((failed + ${fuzz_failed:-0}))
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "${passed} passed, ${failed} failed"
 exit "$status"

@@ -16,4 +16,6 @@ public enum ArchiveRule
     ExpandedSizeLimit,
     EntryCountLimit,
     EmptyPath,
+    PathTooLong,
+    ConflictsWithEarlierEntry,
 }

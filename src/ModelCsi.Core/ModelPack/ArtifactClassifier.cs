@@ -11,9 +11,16 @@ public static class ArtifactClassifier
     /// </summary>
     /// <exception cref="UnsupportedArtifactException">Neither a ModelPack artifact nor a KitOps ModelKit.</exception>
     /// <exception cref="UnsupportedLayerException">A layer's media type is not a model layer type.</exception>
+    /// <exception cref="ModelPackFormatException">The config, the layer list or a layer is null.</exception>
     public static ModelArtifact Classify(OciManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        // The JSON reader enforces that these are present, not that they are non-null.
+        if (manifest.Config is null || manifest.Layers is null || manifest.Layers.Any(layer => layer is null))
+        {
+            throw new ModelPackFormatException("the manifest's config, layers or a layer is null");
+        }
+
         var family = FamilyOf(manifest.ArtifactType) ?? FamilyOf(manifest.Config.MediaType)
             ?? throw new UnsupportedArtifactException(manifest.ArtifactType, manifest.Config.MediaType);
 

@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace ModelCsi.Core.ModelPack;
 
 /// <summary>
@@ -8,29 +5,93 @@ namespace ModelCsi.Core.ModelPack;
 /// path segment, <c>**</c> spans segments (<c>**/</c> also matches no directory at all), <c>[abc]</c>, <c>[a-z]</c>
 /// and <c>[!abc]</c> match one character of a segment. Matching is case-sensitive, like the file systems models land on.
 /// </summary>
+/// <remarks>
+/// Patterns come from pods and StorageClasses, so they are bounded (<see cref="MaxLength"/>,
+/// <see cref="MaxWildcards"/>) and matched by simulating the pattern's automaton over the path, one pass with
+/// at most one live thread per pattern position: time is O(path × pattern) at worst, memory a few stack buffers.
+/// Compiling each pattern to a <see cref="System.Text.RegularExpressions.Regex"/> cost ~0.7 MB per pattern.
+/// </remarks>
 public sealed class GlobPattern
 {
+    /// <summary>Most characters in one pattern.</summary>
+    public const int MaxLength = 1024;
+
+    /// <summary>Most <c>*</c> / <c>**</c> wildcards in one pattern.</summary>
+    public const int MaxWildcards = 16;
+
     // Layer paths never contain it, so it stands for "some name inside this directory" when a directory layer is tested.
-    private const string AnyChildName = "\u0001";
+    private const string AnyChildName = "/\u0001";
 
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
+    // Patterns of up to 1024 tokens and paths up to this many characters are matched with stack buffers only.
+    private const int StackStates = 2100;
 
-    private readonly Regex _regex;
+    private readonly GlobToken[] _tokens;
 
-    private GlobPattern(string text, Regex regex)
+    // Tokens [0, _literalPrefix) are literals; a path not starting with them cannot match.
+    private readonly int _literalPrefix;
+
+    // The last _fixedSuffix tokens each read exactly one character; a path whose end they reject cannot match.
+    private readonly int _fixedSuffix;
+
+    // Runs of literal characters in pattern order; a path that does not hold them in that order cannot match.
+    // Checked with vectorised IndexOf before the automaton runs, this rejects most paths in one quick scan.
+    private readonly string[] _literalRuns;
+
+    private GlobPattern(string text, GlobToken[] tokens)
     {
         Text = text;
-        _regex = regex;
+        _tokens = tokens;
+        while (_literalPrefix < tokens.Length && tokens[_literalPrefix].Kind == GlobTokenKind.Literal)
+        {
+            _literalPrefix++;
+        }
+
+        while (_fixedSuffix < tokens.Length - _literalPrefix && !tokens[tokens.Length - 1 - _fixedSuffix].IsWildcard)
+        {
+            _fixedSuffix++;
+        }
+
+        var runs = new List<string>();
+        var run = new System.Text.StringBuilder();
+        for (var i = _literalPrefix; i < tokens.Length; i++)
+        {
+            if (tokens[i].Kind == GlobTokenKind.Literal)
+            {
+                run.Append(tokens[i].Low);
+                continue;
+            }
+
+            if (run.Length > 0)
+            {
+                runs.Add(run.ToString());
+                run.Clear();
+            }
+        }
+
+        if (run.Length > 0)
+        {
+            runs.Add(run.ToString());
+        }
+
+        _literalRuns = [.. runs];
     }
 
     /// <summary>The pattern as written.</summary>
     public string Text { get; }
 
     /// <summary>Compiles a pattern.</summary>
-    /// <exception cref="FormatException">The pattern is empty, absolute, climbs out with <c>..</c>, or has an unbalanced bracket; the message names it.</exception>
+    /// <exception cref="FormatException">
+    /// The pattern is empty, too long, has too many wildcards, is absolute, climbs out with <c>..</c>, or has a bad
+    /// bracket; the message names (an excerpt of) it.
+    /// </exception>
     public static GlobPattern Parse(string pattern)
     {
         ArgumentNullException.ThrowIfNull(pattern);
+        if (pattern.Length > MaxLength)
+        {
+            throw Invalid(pattern, $"it is {pattern.Length} characters long (at most {MaxLength} allowed)");
+        }
+
         var text = pattern.Trim();
         if (text.Length == 0)
         {
@@ -52,70 +113,237 @@ public sealed class GlobPattern
             throw Invalid(pattern, "'..' cannot match anything inside a model");
         }
 
-        return new GlobPattern(text, new Regex(Translate(pattern, text), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout));
+        return new GlobPattern(text, Tokenize(pattern, text));
     }
 
     /// <summary>True when the pattern matches the whole relative path.</summary>
-    public bool IsMatch(string path) => _regex.IsMatch(path);
+    public bool IsMatch(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Match(path);
+    }
 
     /// <summary>
     /// True when the pattern matches the path, or matches every name directly inside it taken as a directory
     /// (<c>dir/**</c>, <c>dir/*</c> for <c>dir</c>): how a tar layer whose path is a directory is judged, since its
     /// entries are unknown until it is downloaded.
     /// </summary>
-    public bool IsMatchAsDirectory(string path) => IsMatch(path) || IsMatch(path.TrimEnd('/') + "/" + AnyChildName);
+    public bool IsMatchAsDirectory(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Match(path))
+        {
+            return true;
+        }
+
+        var directory = path.AsSpan().TrimEnd('/');
+        var length = directory.Length + AnyChildName.Length;
+        var child = length <= StackStates ? stackalloc char[length] : new char[length];
+        directory.CopyTo(child);
+        AnyChildName.CopyTo(child[directory.Length..]);
+        return Match(child);
+    }
 
     public override string ToString() => Text;
 
-    private static string Translate(string original, string text)
+    private bool Match(ReadOnlySpan<char> path)
     {
-        var regex = new StringBuilder("^");
+        var length = path.Length;
+        if (length < _literalPrefix + _fixedSuffix || (_literalPrefix == _tokens.Length && length != _tokens.Length))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < _literalPrefix; i++)
+        {
+            if (path[i] != _tokens[i].Low)
+            {
+                return false;
+            }
+        }
+
+        for (var k = 1; k <= _fixedSuffix; k++)
+        {
+            if (!Reads(_tokens[^k], path[length - k]))
+            {
+                return false;
+            }
+        }
+
+        var from = _literalPrefix;
+        foreach (var run in _literalRuns)
+        {
+            var at = path[from..].IndexOf(run, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                return false;
+            }
+
+            from += at + run.Length;
+        }
+
+        // States 0..n are "before token s" (n: matched); n + 1 + s is "inside" the "**/" at s, which, having read
+        // something, can only leave through a '/' (unlike the state before it, which may also skip it entirely).
+        var states = (2 * _tokens.Length) + 2;
+        var current = states <= StackStates ? stackalloc int[states] : new int[states];
+        var next = states <= StackStates ? stackalloc int[states] : new int[states];
+        // added[s] == step + 1 when state s is already in the list being built for that step.
+        var added = states <= StackStates ? stackalloc int[states] : new int[states];
+        added.Clear();
+
+        var count = Add(current, 0, _literalPrefix, added, 1);
+        for (var i = _literalPrefix; i < length && count > 0; i++)
+        {
+            var c = path[i];
+            var stamp = i + 2;
+            var nextCount = 0;
+            for (var k = 0; k < count; k++)
+            {
+                var s = current[k];
+                if (s == _tokens.Length)
+                {
+                    continue;
+                }
+
+                if (s > _tokens.Length)
+                {
+                    nextCount = Add(next, nextCount, s, added, stamp);
+                    if (c == '/')
+                    {
+                        nextCount = Add(next, nextCount, s - _tokens.Length, added, stamp);
+                    }
+
+                    continue;
+                }
+
+                ref readonly var token = ref _tokens[s];
+                switch (token.Kind)
+                {
+                    case GlobTokenKind.Literal when c == token.Low:
+                    case GlobTokenKind.AnyChar when c != '/':
+                    case GlobTokenKind.Class when c != '/' && token.Contains(c):
+                        nextCount = Add(next, nextCount, s + 1, added, stamp);
+                        break;
+                    case GlobTokenKind.Star when c != '/':
+                    case GlobTokenKind.DoubleStar:
+                        nextCount = Add(next, nextCount, s, added, stamp);
+                        break;
+                    case GlobTokenKind.Directories:
+                        nextCount = Add(next, nextCount, s + _tokens.Length + 1, added, stamp);
+                        if (c == '/')
+                        {
+                            nextCount = Add(next, nextCount, s + 1, added, stamp);
+                        }
+
+                        break;
+                }
+            }
+
+            var swap = current;
+            current = next;
+            next = swap;
+            count = nextCount;
+        }
+
+        for (var k = 0; k < count; k++)
+        {
+            if (current[k] == _tokens.Length)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Adds a state and every state reachable from it without reading a character (past wildcards).</summary>
+    private int Add(Span<int> list, int count, int state, Span<int> added, int stamp)
+    {
+        while (true)
+        {
+            if (added[state] == stamp)
+            {
+                return count;
+            }
+
+            added[state] = stamp;
+            list[count++] = state;
+            if (state >= _tokens.Length || !_tokens[state].IsWildcard)
+            {
+                return count;
+            }
+
+            state++;
+        }
+    }
+
+    /// <summary>Whether a single-character token reads <paramref name="c"/>.</summary>
+    private static bool Reads(in GlobToken token, char c) => token.Kind switch
+    {
+        GlobTokenKind.Literal => c == token.Low,
+        GlobTokenKind.AnyChar => c != '/',
+        GlobTokenKind.Class => c != '/' && token.Contains(c),
+        _ => true,
+    };
+
+    private static GlobToken[] Tokenize(string original, string text)
+    {
+        var tokens = new List<GlobToken>(text.Length);
+        var wildcards = 0;
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
             switch (c)
             {
-                case '*' when i + 1 < text.Length && text[i + 1] == '*':
-                    var atSegmentStart = i == 0 || text[i - 1] == '/';
-                    if (atSegmentStart && i + 2 < text.Length && text[i + 2] == '/')
+                case '*':
+                    if (++wildcards > MaxWildcards)
                     {
-                        // "**/" is zero or more whole directories.
-                        regex.Append("(?:.*/)?");
-                        i += 2;
+                        throw Invalid(original, $"it has more than {MaxWildcards} '*' or '**' wildcards");
+                    }
+
+                    if (i + 1 < text.Length && text[i + 1] == '*')
+                    {
+                        var atSegmentStart = i == 0 || text[i - 1] == '/';
+                        if (atSegmentStart && i + 2 < text.Length && text[i + 2] == '/')
+                        {
+                            // "**/" is zero or more whole directories.
+                            tokens.Add(new GlobToken(GlobTokenKind.Directories));
+                            i += 2;
+                        }
+                        else
+                        {
+                            tokens.Add(new GlobToken(GlobTokenKind.DoubleStar));
+                            while (i + 1 < text.Length && text[i + 1] == '*')
+                            {
+                                i++;
+                            }
+                        }
                     }
                     else
                     {
-                        regex.Append(".*");
-                        i++;
-                        while (i + 1 < text.Length && text[i + 1] == '*')
-                        {
-                            i++;
-                        }
+                        tokens.Add(new GlobToken(GlobTokenKind.Star));
                     }
 
                     break;
-                case '*':
-                    regex.Append("[^/]*");
-                    break;
                 case '?':
-                    regex.Append("[^/]");
+                    tokens.Add(new GlobToken(GlobTokenKind.AnyChar));
                     break;
                 case '[':
-                    i = AppendClass(original, text, i, regex);
+                    i = AddClass(original, text, i, tokens);
                     break;
                 case ']':
                     throw Invalid(original, $"']' at position {i + 1} closes no '['");
                 default:
-                    regex.Append(Regex.Escape(c.ToString()));
+                    tokens.Add(new GlobToken(GlobTokenKind.Literal, c));
                     break;
             }
         }
 
-        return regex.Append('$').ToString();
+        return [.. tokens];
     }
 
     /// <returns>The index of the closing bracket.</returns>
-    private static int AppendClass(string original, string text, int open, StringBuilder regex)
+    private static int AddClass(string original, string text, int open, List<GlobToken> tokens)
     {
         var i = open + 1;
         var negated = i < text.Length && text[i] == '!';
@@ -124,7 +352,8 @@ public sealed class GlobPattern
             i++;
         }
 
-        var members = new StringBuilder();
+        var ranges = new List<(char Low, char High)>();
+        var previousWasSingle = false;
         for (; i < text.Length && text[i] != ']'; i++)
         {
             var c = text[i];
@@ -133,9 +362,28 @@ public sealed class GlobPattern
                 throw Invalid(original, $"'{c}' inside the bracket opened at position {open + 1}");
             }
 
-            // '-' between two characters is a range; everything else is literal.
-            var isRange = c == '-' && members.Length > 0 && i + 1 < text.Length && text[i + 1] != ']';
-            members.Append(isRange ? "-" : c is '\\' or '^' or '-' ? "\\" + c : c.ToString());
+            // '-' between two characters is a range; first, last or right after a range it is literal.
+            if (c == '-' && previousWasSingle && i + 1 < text.Length && text[i + 1] != ']')
+            {
+                var high = text[++i];
+                if (high is '[' or '/')
+                {
+                    throw Invalid(original, $"'{high}' inside the bracket opened at position {open + 1}");
+                }
+
+                var low = ranges[^1].Low;
+                if (high < low)
+                {
+                    throw Invalid(original, $"the range '{low}-{high}' in the bracket at position {open + 1} is reversed");
+                }
+
+                ranges[^1] = (low, high);
+                previousWasSingle = false;
+                continue;
+            }
+
+            ranges.Add((c, c));
+            previousWasSingle = true;
         }
 
         if (i >= text.Length)
@@ -143,14 +391,35 @@ public sealed class GlobPattern
             throw Invalid(original, $"the '[' at position {open + 1} is never closed");
         }
 
-        if (members.Length == 0)
+        if (ranges.Count == 0)
         {
             throw Invalid(original, $"the bracket at position {open + 1} is empty");
         }
 
-        regex.Append('[').Append(negated ? "^/" : "").Append(members).Append(']');
+        tokens.Add(new GlobToken(negated, Merged(ranges)));
         return i;
     }
 
-    private static FormatException Invalid(string pattern, string why) => new($"invalid file pattern '{pattern}': {why}");
+    /// <summary>Sorted, overlapping and adjacent ranges joined: a class of a thousand members costs what its distinct ranges cost.</summary>
+    private static (char Low, char High)[] Merged(List<(char Low, char High)> ranges)
+    {
+        ranges.Sort();
+        var merged = new List<(char Low, char High)> { ranges[0] };
+        foreach (var (low, high) in ranges.Skip(1))
+        {
+            var last = merged[^1];
+            if (low <= last.High + 1)
+            {
+                merged[^1] = (last.Low, (char)Math.Max(last.High, high));
+            }
+            else
+            {
+                merged.Add((low, high));
+            }
+        }
+
+        return [.. merged];
+    }
+
+    private static FormatException Invalid(string pattern, string why) => new($"invalid file pattern '{ValueExcerpt.Of(pattern)}': {why}");
 }

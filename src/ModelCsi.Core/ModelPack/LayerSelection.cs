@@ -26,6 +26,12 @@ public sealed class LayerSelection
     /// <summary>The reference driver's spelling of <see cref="ExcludePatternsKey"/>.</summary>
     public const string ReferenceExcludePatternsKey = "model.csi.modelpack.org/exclude-file-patterns";
 
+    /// <summary>Most include and exclude patterns together in one selection.</summary>
+    public const int MaxPatterns = 256;
+
+    /// <summary>Most characters of all patterns together, and of all selection attribute values together.</summary>
+    public const int MaxTotalChars = 64 * 1024;
+
     /// <summary>Every attribute key a selection is read from.</summary>
     public static readonly IReadOnlyList<string> AttributeKeys =
         [IncludePatternsKey, ExcludePatternsKey, ExcludeWeightsKey, ReferenceExcludeWeightsKey, ReferenceExcludePatternsKey];
@@ -33,12 +39,32 @@ public sealed class LayerSelection
     private readonly IReadOnlyList<GlobPattern> _include;
     private readonly IReadOnlyList<GlobPattern> _exclude;
 
-    /// <exception cref="FormatException">A pattern is invalid, or the selection would select everything.</exception>
+    /// <exception cref="FormatException">
+    /// A pattern is invalid, there are more than <see cref="MaxPatterns"/> or more than <see cref="MaxTotalChars"/>
+    /// characters of them, or the selection would select everything.
+    /// </exception>
     [JsonConstructor]
     public LayerSelection(IReadOnlyList<string> include, IReadOnlyList<string> exclude, bool excludeWeights)
     {
         ArgumentNullException.ThrowIfNull(include);
         ArgumentNullException.ThrowIfNull(exclude);
+        // Bounded before anything is parsed: every pattern costs memory and matching time for every layer.
+        if (include.Count + exclude.Count > MaxPatterns)
+        {
+            throw new FormatException($"the layer selection has {include.Count + exclude.Count} patterns (at most {MaxPatterns} allowed)");
+        }
+
+        long chars = 0;
+        foreach (var pattern in include.Concat(exclude))
+        {
+            chars += pattern?.Length ?? 0;
+        }
+
+        if (chars > MaxTotalChars)
+        {
+            throw new FormatException($"the layer selection's patterns total {chars} characters (at most {MaxTotalChars} allowed)");
+        }
+
         _include = include.Select(GlobPattern.Parse).ToList();
         _exclude = exclude.Select(GlobPattern.Parse).ToList();
         Include = _include.Select(p => p.Text).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
@@ -75,6 +101,17 @@ public sealed class LayerSelection
     public static LayerSelection? FromAttributes(IReadOnlyDictionary<string, string> attributes)
     {
         ArgumentNullException.ThrowIfNull(attributes);
+        long chars = 0;
+        foreach (var key in AttributeKeys)
+        {
+            chars += attributes.TryGetValue(key, out var value) ? value?.Length ?? 0 : 0;
+        }
+
+        if (chars > MaxTotalChars)
+        {
+            throw new FormatException($"the layer selection attributes total {chars} characters (at most {MaxTotalChars} allowed)");
+        }
+
         var include = PatternList(attributes, IncludePatternsKey);
         var exclude = PatternList(attributes, ExcludePatternsKey).Concat(PatternList(attributes, ReferenceExcludePatternsKey)).ToList();
         var excludeWeights = Flag(attributes, ExcludeWeightsKey) | Flag(attributes, ReferenceExcludeWeightsKey);
@@ -94,8 +131,26 @@ public sealed class LayerSelection
 
         var path = FilePath(layer);
         var isTar = !LayerMediaType.TryParse(layer.MediaType, out var type) || type.Form != LayerForm.Raw;
-        bool Matches(GlobPattern pattern) => path is not null && (isTar ? pattern.IsMatchAsDirectory(path) : pattern.IsMatch(path));
-        return (_include.Count == 0 || _include.Any(Matches)) && !_exclude.Any(Matches);
+        return (_include.Count == 0 || AnyMatches(_include, path, isTar)) && !AnyMatches(_exclude, path, isTar);
+    }
+
+    // A loop, not LINQ: this runs for every layer against every pattern, and must not allocate.
+    private static bool AnyMatches(IReadOnlyList<GlobPattern> patterns, string? path, bool isTar)
+    {
+        if (path is null)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < patterns.Count; i++)
+        {
+            if (isTar ? patterns[i].IsMatchAsDirectory(path) : patterns[i].IsMatch(path))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True for layers whose media type says they hold model weights.</summary>
@@ -164,7 +219,7 @@ public sealed class LayerSelection
             }
             catch (JsonException e)
             {
-                throw new FormatException($"{key} '{value}' is not a JSON array of strings: {e.Message}", e);
+                throw new FormatException($"{key} '{ValueExcerpt.Of(value)}' is not a JSON array of strings: {ValueExcerpt.Of(e.Message)}", e);
             }
         }
         else
@@ -174,7 +229,12 @@ public sealed class LayerSelection
 
         if (patterns.Count == 0)
         {
-            throw new FormatException($"{key} '{value}' names no pattern; leave the key out to select every layer");
+            throw new FormatException($"{key} '{ValueExcerpt.Of(value)}' names no pattern; leave the key out to select every layer");
+        }
+
+        if (patterns.Count > MaxPatterns)
+        {
+            throw new FormatException($"{key} has {patterns.Count} patterns (at most {MaxPatterns} allowed)");
         }
 
         foreach (var pattern in patterns)
@@ -185,7 +245,7 @@ public sealed class LayerSelection
             }
             catch (FormatException e)
             {
-                throw new FormatException($"{key} '{value}': {e.Message}", e);
+                throw new FormatException($"{key} '{ValueExcerpt.Of(value)}': {e.Message}", e);
             }
         }
 
@@ -203,7 +263,7 @@ public sealed class LayerSelection
         {
             "true" => true,
             "false" => false,
-            _ => throw new FormatException($"{key} '{value}' is not a boolean; use \"true\" or \"false\""),
+            _ => throw new FormatException($"{key} '{ValueExcerpt.Of(value)}' is not a boolean; use \"true\" or \"false\""),
         };
     }
 }

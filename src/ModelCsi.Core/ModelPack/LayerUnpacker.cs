@@ -28,15 +28,38 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
             throw new UnsupportedLayerException(layer.Digest, layer.MediaType);
         }
 
-        var writer = new ModelRootWriter(modelRoot, layer.Digest);
-        var result = mediaType.Form switch
+        if (layer.Size < 0)
         {
-            LayerForm.Raw => await UnpackRawAsync(content, layer, writer, cancellationToken),
-            LayerForm.Tar => await UnpackTarAsync(content, content, layer, writer, limits, layer.Size, cancellationToken),
-            LayerForm.TarGzip => await UnpackCompressedAsync(content, new GZipStream(content, CompressionMode.Decompress, leaveOpen: true), layer, writer, limits, cancellationToken),
-            LayerForm.TarZstd => await UnpackCompressedAsync(content, new DecompressionStream(content, leaveOpen: true), layer, writer, limits, cancellationToken),
-            _ => throw new UnsupportedLayerException(layer.Digest, layer.MediaType),
-        };
+            throw new ModelPackFormatException($"layer {layer.Digest} has a negative size ({layer.Size})");
+        }
+
+        // Raw and plain tar layers write what the descriptor says, and no more (the content stream is bounded by it).
+        if (mediaType.Form is LayerForm.Raw or LayerForm.Tar && layer.Size > limits.MaxExpandedBytes)
+        {
+            throw new ExpansionLimitExceededException(layer.Digest, limits.MaxExpandedBytes, layer.Size);
+        }
+
+        var writer = new ModelRootWriter(modelRoot, layer.Digest);
+        UnpackResult result;
+        try
+        {
+            result = mediaType.Form switch
+            {
+                LayerForm.Raw => await UnpackRawAsync(content, layer, writer, cancellationToken),
+                LayerForm.Tar => await UnpackTarAsync(content, content, layer, writer, limits, layer.Size, cancellationToken),
+                LayerForm.TarGzip => await UnpackCompressedAsync(content, new GZipStream(content, CompressionMode.Decompress, leaveOpen: true), layer, writer, limits, cancellationToken),
+                LayerForm.TarZstd => await UnpackCompressedAsync(content, new DecompressionStream(content, leaveOpen: true), layer, writer, limits, cancellationToken),
+                _ => throw new UnsupportedLayerException(layer.Digest, layer.MediaType),
+            };
+        }
+        catch (Exception e) when (IsMalformedArchive(e))
+        {
+            // What the tar reader and the decompressors throw for bytes that are not what the media type says: the
+            // artifact is broken (or was corrupted on the way: the digest is only checked at the end of the stream).
+            throw new ModelPackFormatException(
+                $"layer {layer.Digest} is not a valid {layer.MediaType} stream: {ValueExcerpt.Of(e.Message, 200)}", e);
+        }
+
         Log.LayerUnpacked(_logger, layer.Digest, layer.MediaType, result.FilesWritten, result.BytesWritten);
         return result;
     }
@@ -52,22 +75,39 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         var filePath = RawFilePath(layer);
         var path = writer.PrepareLeaf(filePath, writer.Normalize(filePath));
         ModelRootWriter.HardLink(verifiedBlobPath, path);
+        // The link shares the blob's inode, so this also makes the cached blob read-only (0444 or 0555) and root's.
         ApplyMetadata(path, FileMetadataAnnotation(layer));
+        writer.SealDirectories();
         return new UnpackResult(1, layer.Size);
     }
+
+    /// <summary>
+    /// What TarReader, GZipStream and ZstdSharp throw for bytes that are not a valid archive (TarReader also throws
+    /// OverflowException, FormatException and ArgumentException for out-of-range header fields, NotSupportedException
+    /// for entry types it cannot read, such as sparse files). Our own checks throw ModelPackException and the content
+    /// stream its own types, so neither is caught here.
+    /// </summary>
+    private static bool IsMalformedArchive(Exception e) =>
+        e is InvalidDataException or EndOfStreamException or ZstdException or OverflowException or FormatException or ArgumentException
+            or NotSupportedException;
 
     private static string RawFilePath(OciDescriptor layer) =>
         FilePathAnnotation(layer) ?? layer.Annotation(ModelPackAnnotations.ImageTitle)
             ?? throw new ModelPackFormatException(
                 $"raw layer {layer.Digest} has no '{ModelPackAnnotations.CncfFilePath}', '{ModelPackAnnotations.CnaiFilePath}' or '{ModelPackAnnotations.ImageTitle}' annotation to name its file");
 
+    /// <summary>
+    /// The annotation's mtime is kept; of its mode only "executable" is: the file ends 0444, or 0555 when the
+    /// annotation has an execute bit (modctl packs scripts as raw layers too).
+    /// </summary>
     private static void ApplyMetadata(string path, FileMetadata? metadata)
     {
-        ModelRootWriter.SetMode(path, metadata?.Mode is { } mode ? ModelRootWriter.PermissionBits(mode) : ModelRootWriter.DefaultFileMode);
         if (metadata?.Mtime is { } mtimeText && DateTimeOffset.TryParse(mtimeText, System.Globalization.CultureInfo.InvariantCulture, out var mtime))
         {
             File.SetLastWriteTimeUtc(path, mtime.UtcDateTime);
         }
+
+        ModelRootWriter.SealFile(path, metadata?.Mode is { } mode && ModelRootWriter.IsExecutable(mode));
     }
 
     private static async Task<UnpackResult> UnpackRawAsync(Stream content, OciDescriptor layer, ModelRootWriter writer, CancellationToken cancellationToken)
@@ -100,6 +140,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
             throw;
         }
 
+        writer.SealDirectories();
         return new UnpackResult(1, written);
     }
 
@@ -108,8 +149,8 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
     {
         await using (decompressor)
         {
-            var expanded = new LimitedReadStream(decompressor, limits.MaxExpandedBytes, read => writer.Unsafe(
-                "(archive)", ArchiveRule.ExpandedSizeLimit, $"layer expands to more than the limit of {limits.MaxExpandedBytes} bytes"));
+            var expanded = new LimitedReadStream(decompressor, limits.MaxExpandedBytes, read =>
+                new ExpansionLimitExceededException(layer.Digest, limits.MaxExpandedBytes, read));
             return await UnpackTarAsync(expanded, content, layer, writer, limits, limits.MaxExpandedBytes, cancellationToken);
         }
     }
@@ -121,7 +162,8 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         Stream tar, Stream content, OciDescriptor layer, ModelRootWriter writer, UnpackLimits limits, long maxFileBytes, CancellationToken cancellationToken)
     {
         var metadata = FileMetadataAnnotation(layer);
-        var sizeRule = tar == content ? ArchiveRule.LayerLargerThanDescriptor : ArchiveRule.ExpandedSizeLimit;
+        // Past the bound: the descriptor lied (plain tar), the metadata lied, or the layer does not fit the budget.
+        ArchiveRule? sizeRule = tar == content ? ArchiveRule.LayerLargerThanDescriptor : null;
         // Only a metadata annotation that explicitly describes one regular file bounds the contents;
         // KitOps describes directories, whose size says nothing about the tree.
         if (metadata is { Size: { } metadataSize, Typeflag: 0 or '0' } && metadataSize >= 0 && metadataSize < maxFileBytes)
@@ -133,7 +175,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         var annotatedPath = FilePathAnnotation(layer);
         var annotatedParts = annotatedPath is null ? null : writer.Normalize(annotatedPath);
         var state = new TarLayerExtraction(writer, layer.Digest);
-        var directories = new List<(string Path, UnixFileMode Mode, DateTimeOffset Mtime)>();
+        var directories = new List<(string Path, DateTimeOffset Mtime)>();
         var entries = 0;
         long declaredBytes = 0;
 
@@ -152,7 +194,9 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
                         declaredBytes += entry.Length;
                         if (declaredBytes > maxFileBytes)
                         {
-                            throw writer.Unsafe(entry.Name, sizeRule, $"entries total {declaredBytes} bytes, more than the {maxFileBytes} allowed");
+                            throw sizeRule is { } rule
+                                ? writer.Unsafe(entry.Name, rule, $"entries total {declaredBytes} bytes, more than the {maxFileBytes} allowed")
+                                : new ExpansionLimitExceededException(layer.Digest, limits.MaxExpandedBytes, declaredBytes);
                         }
 
                         await state.WriteFileAsync(entry, annotatedParts, _logger, cancellationToken);
@@ -162,7 +206,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
                         var directory = writer.PrepareDirectory(entry.Name, parts);
                         if (parts.Count > 0)
                         {
-                            directories.Add((directory, ModelRootWriter.PermissionBits((long)entry.Mode), entry.ModificationTime));
+                            directories.Add((directory, entry.ModificationTime));
                         }
 
                         break;
@@ -191,15 +235,14 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
             await DrainAsync(content, cancellationToken);
         }
 
-        // Deepest first, after all files: writing into a directory would reset its mtime, and a
-        // read-only directory mode must not block the entries that follow.
-        for (var i = directories.Count - 1; i >= 0; i--)
+        // After all files: writing into a directory would reset its mtime. The entries' modes are not used:
+        // every directory ends 0555 (see ModelRootWriter).
+        foreach (var (path, mtime) in directories)
         {
-            var (path, mode, mtime) = directories[i];
-            ModelRootWriter.SetMode(path, mode);
             Directory.SetLastWriteTimeUtc(path, mtime.UtcDateTime);
         }
 
+        writer.SealDirectories();
         return new UnpackResult(state.FilesWritten, state.BytesWritten);
     }
 

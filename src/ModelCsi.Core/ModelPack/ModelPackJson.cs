@@ -67,7 +67,17 @@ public static class ModelPackJson
 
     public static byte[] WriteManifest(OciManifest manifest) => JsonSerializer.SerializeToUtf8Bytes(manifest, WriteOptions);
 
-    public static OciManifest ReadManifest(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize<OciManifest>(json, ReadOptions)
-        ?? throw new ModelPackFormatException("manifest JSON is null");
+    /// <exception cref="ModelPackFormatException">The bytes are not a manifest.</exception>
+    public static OciManifest ReadManifest(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<OciManifest>(json, ReadOptions)
+                ?? throw new ModelPackFormatException("manifest JSON is null");
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelPackFormatException($"manifest is not valid JSON for an OCI manifest: {ValueExcerpt.Of(ex.Message, 256)}", ex);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using Mono.Unix.Native;
 
 namespace ModelCsi.Core.ModelPack;
@@ -7,10 +8,33 @@ namespace ModelCsi.Core.ModelPack;
 /// land outside it. Paths are lists of components already normalised by <see cref="Normalize"/>; every
 /// existing component is checked with lstat so nothing is ever written through a symlink.
 /// </summary>
+/// <remarks>
+/// Whatever modes the artifact asks for, what it leaves is read-only for everyone and owned by root when we run as
+/// root: files 0444 (0555 when a tar entry was executable), directories 0555 once the layer is done
+/// (<see cref="SealDirectories"/>). Pods share these files through read-only binds, and a host user must not be
+/// able to change a model under them. While a layer is written, the directories it touches are 0755.
+/// </remarks>
 internal sealed class ModelRootWriter
 {
+    /// <summary>Linux PATH_MAX: longer paths cannot be opened, so such entries are refused up front.</summary>
+    public const int MaxPathBytes = 4096;
+
+    /// <summary>Linux NAME_MAX for one path component.</summary>
+    public const int MaxComponentBytes = 255;
+
+    public const UnixFileMode SealedFileMode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    public const UnixFileMode SealedExecutableMode = SealedFileMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
+    public const UnixFileMode SealedDirectoryMode = SealedExecutableMode;
+
+    private static readonly bool RunningAsRoot = Syscall.geteuid() == 0;
+
     private readonly string _root;
     private readonly string _layerDigest;
+
+    // Directories this layer created or wrote into: opened (0755) on first use, sealed (0555) when the layer is done.
+    private readonly HashSet<string> _openDirectories = new(StringComparer.Ordinal);
 
     public ModelRootWriter(string modelRoot, string layerDigest)
     {
@@ -36,6 +60,12 @@ internal sealed class ModelRootWriter
     /// <summary>Turns a tar entry name or annotation path into components below the root.</summary>
     public IReadOnlyList<string> Normalize(string name, ArchiveRule escapeRule = ArchiveRule.PathEscapesRoot)
     {
+        // Length first: a pax header can carry a name of any size, and everything below is linear in it.
+        if (name.Length > MaxPathBytes || Encoding.UTF8.GetByteCount(name) > MaxPathBytes)
+        {
+            throw Unsafe(name, ArchiveRule.PathTooLong, $"the name is longer than {MaxPathBytes} bytes");
+        }
+
         if (name.StartsWith('/'))
         {
             throw Unsafe(name, escapeRule == ArchiveRule.PathEscapesRoot ? ArchiveRule.AbsolutePath : escapeRule, "absolute paths are not allowed");
@@ -65,7 +95,17 @@ internal sealed class ModelRootWriter
                 throw Unsafe(name, ArchiveRule.UnsupportedEntryType, "NUL in path");
             }
 
+            if (Encoding.UTF8.GetByteCount(segment) > MaxComponentBytes)
+            {
+                throw Unsafe(name, ArchiveRule.PathTooLong, $"a path component is longer than {MaxComponentBytes} bytes");
+            }
+
             parts.Add(segment);
+        }
+
+        if (Encoding.UTF8.GetByteCount(FullPath(parts)) >= MaxPathBytes)
+        {
+            throw Unsafe(name, ArchiveRule.PathTooLong, $"below the model root the path is longer than {MaxPathBytes} bytes");
         }
 
         return parts;
@@ -81,14 +121,23 @@ internal sealed class ModelRootWriter
             switch (Kind(path))
             {
                 case PathKind.Directory:
+                    // An earlier layer sealed it; a process without CAP_DAC_OVERRIDE could not write into it.
+                    if (_openDirectories.Add(path))
+                    {
+                        SetMode(path, DefaultDirectoryMode);
+                    }
+
                     break;
                 case PathKind.Missing:
                     MakeDirectory(path);
+                    _openDirectories.Add(path);
                     break;
                 case PathKind.Symlink:
-                    throw Unsafe(entryName, ArchiveRule.WritesThroughSymlink, $"'{string.Join('/', parts.Take(i + 1))}' is a symlink");
+                    throw Unsafe(entryName, ArchiveRule.WritesThroughSymlink, $"'{ValueExcerpt.Of(string.Join('/', parts.Take(i + 1)))}' is a symlink");
+                case PathKind.Regular:
+                    throw Unsafe(entryName, ArchiveRule.ConflictsWithEarlierEntry, $"'{ValueExcerpt.Of(string.Join('/', parts.Take(i + 1)))}' is a file, not a directory");
                 default:
-                    throw Unsafe(entryName, ArchiveRule.ReplacesNonRegularFile, $"'{string.Join('/', parts.Take(i + 1))}' exists and is not a directory");
+                    throw Unsafe(entryName, ArchiveRule.ReplacesNonRegularFile, $"'{ValueExcerpt.Of(string.Join('/', parts.Take(i + 1)))}' exists and is not a directory");
             }
         }
     }
@@ -118,6 +167,8 @@ internal sealed class ModelRootWriter
                 break;
             case PathKind.Symlink:
                 throw Unsafe(entryName, ArchiveRule.WritesThroughSymlink, "the path exists as a symlink");
+            case PathKind.Directory:
+                throw Unsafe(entryName, ArchiveRule.ConflictsWithEarlierEntry, "the path is a directory, not a file");
             default:
                 throw Unsafe(entryName, ArchiveRule.ReplacesNonRegularFile, "the path exists and is not a regular file");
         }
@@ -164,6 +215,34 @@ internal sealed class ModelRootWriter
         SetMode(path, DefaultDirectoryMode);
     }
 
+    /// <summary>Makes every directory this layer created or wrote into 0555 and root's.</summary>
+    public void SealDirectories()
+    {
+        foreach (var directory in _openDirectories)
+        {
+            SetMode(directory, SealedDirectoryMode);
+            OwnByRoot(directory);
+        }
+
+        _openDirectories.Clear();
+    }
+
+    /// <summary>Makes a file just written read-only for everyone (r-x when <paramref name="executable"/>) and root's.</summary>
+    public static void SealFile(string path, bool executable)
+    {
+        SetMode(path, executable ? SealedExecutableMode : SealedFileMode);
+        OwnByRoot(path);
+    }
+
+    /// <summary>When running as root, gives the path (never a symlink's target) to uid 0 and gid 0.</summary>
+    public static void OwnByRoot(string path)
+    {
+        if (RunningAsRoot && Syscall.lchown(path, 0, 0) != 0)
+        {
+            throw new IOException($"chown '{path}' failed: {Stdlib.GetLastError()}");
+        }
+    }
+
     /// <summary>chmod without following a final symlink is impossible on Linux, so only call this on paths known not to be links.</summary>
     public static void SetMode(string path, UnixFileMode mode)
     {
@@ -185,9 +264,19 @@ internal sealed class ModelRootWriter
             throw Unsafe(entryName, ArchiveRule.SymlinkEscapesRoot, "empty symlink target");
         }
 
+        if (target.Length >= MaxPathBytes || Encoding.UTF8.GetByteCount(target) >= MaxPathBytes)
+        {
+            throw Unsafe(entryName, ArchiveRule.PathTooLong, $"the symlink target is longer than {MaxPathBytes - 1} bytes");
+        }
+
+        if (target.Contains('\0', StringComparison.Ordinal))
+        {
+            throw Unsafe(entryName, ArchiveRule.UnsupportedEntryType, "NUL in symlink target");
+        }
+
         if (target.StartsWith('/'))
         {
-            throw Unsafe(entryName, ArchiveRule.SymlinkEscapesRoot, $"absolute symlink target '{target}'");
+            throw Unsafe(entryName, ArchiveRule.SymlinkEscapesRoot, $"absolute symlink target '{ValueExcerpt.Of(target)}'");
         }
 
         var depth = linkParts.Count - 1;
@@ -203,13 +292,13 @@ internal sealed class ModelRootWriter
             {
                 if (seenName)
                 {
-                    throw Unsafe(entryName, ArchiveRule.SymlinkEscapesRoot, $"symlink target '{target}' has '..' after a name");
+                    throw Unsafe(entryName, ArchiveRule.SymlinkEscapesRoot, $"symlink target '{ValueExcerpt.Of(target)}' has '..' after a name");
                 }
 
                 depth--;
                 if (depth < 0)
                 {
-                    throw Unsafe(entryName, ArchiveRule.SymlinkEscapesRoot, $"symlink target '{target}' leads outside the model root");
+                    throw Unsafe(entryName, ArchiveRule.SymlinkEscapesRoot, $"symlink target '{ValueExcerpt.Of(target)}' leads outside the model root");
                 }
 
                 continue;
@@ -249,14 +338,12 @@ internal sealed class ModelRootWriter
     public UnsafeArchiveEntryException Unsafe(string entryName, ArchiveRule rule, string detail) =>
         new(_layerDigest, entryName, rule, detail);
 
+    /// <summary>The mode of a directory while layers are written into it.</summary>
     public const UnixFileMode DefaultDirectoryMode =
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
         | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
 
-    public const UnixFileMode DefaultFileMode =
-        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-
-    /// <summary>Permission bits only: setuid, setgid and sticky are dropped.</summary>
-    public static UnixFileMode PermissionBits(long mode) => (UnixFileMode)(mode & 0x1FF);
+    /// <summary>Whether a tar or annotation mode has any execute bit.</summary>
+    public static bool IsExecutable(long mode) => (mode & 0b001_001_001) != 0;
 }

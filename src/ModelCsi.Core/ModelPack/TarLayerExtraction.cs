@@ -50,8 +50,8 @@ internal sealed class TarLayerExtraction(ModelRootWriter writer, string layerDig
                 }
             }
 
-            ModelRootWriter.SetMode(path, ModelRootWriter.PermissionBits((long)entry.Mode));
             File.SetLastWriteTimeUtc(path, entry.ModificationTime.UtcDateTime);
+            ModelRootWriter.SealFile(path, ModelRootWriter.IsExecutable((long)entry.Mode));
         }
         catch
         {
@@ -70,6 +70,7 @@ internal sealed class TarLayerExtraction(ModelRootWriter writer, string layerDig
         writer.CheckSymlinkTarget(entry.Name, parts, entry.LinkName);
         var path = writer.PrepareLeaf(entry.Name, parts, forSymlink: true);
         File.CreateSymbolicLink(path, entry.LinkName);
+        ModelRootWriter.OwnByRoot(path);
         _regularFiles.Remove(Key(parts));
     }
 

@@ -5,7 +5,10 @@ public sealed record UnpackLimits
 {
     public static UnpackLimits Default { get; } = new();
 
-    /// <summary>Most bytes a compressed layer may decompress to (tar headers included).</summary>
+    /// <summary>
+    /// Most bytes one layer may write or decompress to (tar headers included): callers pass the room left in their
+    /// budget. Counted as the bytes stream; passing it stops the layer with <see cref="ExpansionLimitExceededException"/>.
+    /// </summary>
     public long MaxExpandedBytes { get; init; } = 1L << 40;
 
     /// <summary>Most tar entries (files, directories, links) one layer may hold.</summary>

@@ -4,7 +4,7 @@ namespace ModelCsi.Core.ModelPack;
 public sealed class UnsafeArchiveEntryException : ModelPackException
 {
     public UnsafeArchiveEntryException(string layerDigest, string entryName, ArchiveRule rule, string detail)
-        : base($"layer {layerDigest}: entry '{entryName}' rejected ({rule}): {detail}")
+        : base($"layer {layerDigest}: entry '{ValueExcerpt.Of(entryName)}' rejected ({rule}): {detail}")
     {
         LayerDigest = layerDigest;
         EntryName = entryName;

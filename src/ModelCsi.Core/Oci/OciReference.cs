@@ -14,6 +14,12 @@ public sealed partial record OciReference
     public const string DockerHub = "docker.io";
     public const string DefaultTag = "latest";
 
+    /// <summary>Longest reference string looked at; the longest valid one (name, tag and digest) is under 500.</summary>
+    public const int MaxLength = 4096;
+
+    // A whole valid reference fits; anything longer is cut in error messages.
+    private const int MaxEchoedLength = 512;
+
     private const int MaxNameLength = 255;
     private const int MaxTagLength = 128;
 
@@ -60,7 +66,7 @@ public sealed partial record OciReference
     {
         if (!Oci.Digest.IsValidSha256(digest))
         {
-            throw new ReferenceFormatException($"{this}@{digest}", $"digest '{digest}' is not sha256:<64 lowercase hex>");
+            throw new ReferenceFormatException($"{this}@{Echo(digest)}", $"digest '{Echo(digest)}' is not sha256:<64 lowercase hex>");
         }
 
         return new OciReference(Registry, Repository, Tag, digest);
@@ -71,7 +77,7 @@ public sealed partial record OciReference
         var problem = TagProblem(tag);
         return problem is null
             ? new OciReference(Registry, Repository, tag, null)
-            : throw new ReferenceFormatException($"{Registry}/{Repository}:{tag}", problem);
+            : throw new ReferenceFormatException($"{Registry}/{Repository}:{Echo(tag)}", problem);
     }
 
     public override string ToString() =>
@@ -80,7 +86,7 @@ public sealed partial record OciReference
     public static OciReference Parse(string reference) =>
         TryParseCore(reference, out var parsed, out var problem)
             ? parsed
-            : throw new ReferenceFormatException(reference ?? "", problem);
+            : throw new ReferenceFormatException(ModelPack.ValueExcerpt.Of(reference, MaxEchoedLength), problem);
 
     public static bool TryParse(string? reference, [NotNullWhen(true)] out OciReference? parsed) =>
         TryParseCore(reference, out parsed, out _);
@@ -94,9 +100,22 @@ public sealed partial record OciReference
             return false;
         }
 
+        // Bounded first: everything below is linear in the length, and errors must not echo megabytes.
+        if (reference.Length > MaxLength)
+        {
+            problem = $"it is {reference.Length} characters long (at most {MaxLength} allowed)";
+            return false;
+        }
+
         if (reference.Any(char.IsWhiteSpace))
         {
             problem = "it contains whitespace";
+            return false;
+        }
+
+        if (reference.Any(char.IsControl))
+        {
+            problem = "it contains control characters";
             return false;
         }
 
@@ -110,8 +129,8 @@ public sealed partial record OciReference
             if (!Oci.Digest.IsValidSha256(digest))
             {
                 problem = digest.StartsWith(Oci.Digest.Sha256Prefix, StringComparison.Ordinal) || !digest.Contains(':', StringComparison.Ordinal)
-                    ? $"digest '{digest}' is not sha256:<64 lowercase hex>"
-                    : $"digest '{digest}' uses an unsupported algorithm (only sha256 is supported)";
+                    ? $"digest '{Echo(digest)}' is not sha256:<64 lowercase hex>"
+                    : $"digest '{Echo(digest)}' uses an unsupported algorithm (only sha256 is supported)";
                 return false;
             }
         }
@@ -132,6 +151,13 @@ public sealed partial record OciReference
         if (rest.Length == 0)
         {
             problem = "the repository name is empty";
+            return false;
+        }
+
+        // The normalised name only grows from here (docker.io/, library/), so this is checked again below.
+        if (rest.Length > MaxNameLength)
+        {
+            problem = $"the name is longer than {MaxNameLength} characters";
             return false;
         }
 
@@ -203,7 +229,7 @@ public sealed partial record OciReference
 
         return TagPattern().IsMatch(tag)
             ? null
-            : $"tag '{tag}' may only contain letters, digits, '_', '.' and '-' and must not start with '.' or '-'";
+            : $"tag '{Echo(tag)}' may only contain letters, digits, '_', '.' and '-' and must not start with '.' or '-'";
     }
 
     private static string? RegistryProblem(string registry)
@@ -215,7 +241,7 @@ public sealed partial record OciReference
             var close = registry.IndexOf(']', StringComparison.Ordinal);
             if (close < 0 || !Ipv6Pattern().IsMatch(registry[1..close]))
             {
-                return $"registry '{registry}' is not a valid IPv6 literal";
+                return $"registry '{Echo(registry)}' is not a valid IPv6 literal";
             }
 
             host = null;
@@ -224,7 +250,7 @@ public sealed partial record OciReference
             {
                 if (!after.StartsWith(':'))
                 {
-                    return $"registry '{registry}' has characters after the IPv6 literal";
+                    return $"registry '{Echo(registry)}' has characters after the IPv6 literal";
                 }
 
                 port = after[1..];
@@ -242,13 +268,13 @@ public sealed partial record OciReference
 
         if (host is not null && !HostPattern().IsMatch(host))
         {
-            return $"registry host '{host}' is not a valid host name";
+            return $"registry host '{Echo(host)}' is not a valid host name";
         }
 
         if (port is not null && (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
                 || number is < 1 or > 65535))
         {
-            return $"registry port '{port}' is not a number between 1 and 65535";
+            return $"registry port '{Echo(port)}' is not a number between 1 and 65535";
         }
 
         return null;
@@ -265,22 +291,24 @@ public sealed partial record OciReference
         {
             if (component.Length == 0)
             {
-                return $"repository '{repository}' has an empty path component";
+                return $"repository '{Echo(repository)}' has an empty path component";
             }
 
             if (component.Any(char.IsUpper))
             {
-                return $"repository '{repository}' must be lowercase";
+                return $"repository '{Echo(repository)}' must be lowercase";
             }
 
             if (!PathComponentPattern().IsMatch(component))
             {
-                return $"repository path component '{component}' must be lowercase letters and digits separated by '.', '_', '__' or '-'";
+                return $"repository path component '{Echo(component)}' must be lowercase letters and digits separated by '.', '_', '__' or '-'";
             }
         }
 
         return null;
     }
+
+    private static string Echo(string part) => ModelPack.ValueExcerpt.Of(part);
 
     [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", RegexOptions.CultureInvariant)]
     private static partial Regex TagPattern();

@@ -15,7 +15,7 @@ public sealed class ForeignArtifactUnpackTests : IDisposable
     private string Read(string relative) => File.ReadAllText(_sandbox.InRoot(relative));
 
     [Fact]
-    public async Task A_modctl_raw_layer_lands_at_its_filepath_with_the_metadata_mode_and_mtime()
+    public async Task A_modctl_raw_layer_lands_at_its_filepath_with_the_metadata_mtime_read_only()
     {
         var blob = Encoding.UTF8.GetBytes("safetensors bytes");
         var descriptor = LayerBlob.Descriptor("application/vnd.cncf.model.weight.v1.raw", blob, new Dictionary<string, string>
@@ -30,12 +30,12 @@ public sealed class ForeignArtifactUnpackTests : IDisposable
 
         Assert.Equal(new UnpackResult(1, blob.Length), result);
         Assert.Equal("safetensors bytes", Read("shards/model-00001.safetensors"));
-        Assert.Equal(0b111_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("shards/model-00001.safetensors")));
+        Assert.Equal(0b101_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("shards/model-00001.safetensors")));
         Assert.Equal(LayerBlob.Mtime.UtcDateTime, File.GetLastWriteTimeUtc(_sandbox.InRoot("shards/model-00001.safetensors")));
     }
 
     [Fact]
-    public async Task A_raw_layer_without_metadata_gets_mode_0644()
+    public async Task A_raw_layer_without_metadata_gets_mode_0444()
     {
         var blob = "{}"u8.ToArray();
         var descriptor = LayerBlob.Descriptor("application/vnd.cncf.model.weight.config.v1.raw", blob,
@@ -43,7 +43,7 @@ public sealed class ForeignArtifactUnpackTests : IDisposable
 
         await LayerBlob.UnpackAsync(blob, descriptor, _sandbox.Root);
 
-        Assert.Equal(0b110_100_100, ModelRootSandbox.ModeOf(_sandbox.InRoot("config.json")));
+        Assert.Equal(0b100_100_100, ModelRootSandbox.ModeOf(_sandbox.InRoot("config.json")));
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class ForeignArtifactUnpackTests : IDisposable
         Assert.Equal(new UnpackResult(2, 12), result);
         Assert.Equal("print(1)", Read("src/pkg/train.py"));
         Assert.Equal("# hi", Read("src/README.md"));
-        Assert.Equal(0b111_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("src/pkg/train.py")));
+        Assert.Equal(0b101_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("src/pkg/train.py")));
         Assert.Equal(DateTimeOffset.UnixEpoch.UtcDateTime, Directory.GetLastWriteTimeUtc(_sandbox.InRoot("src/pkg")));
     }
 

@@ -35,6 +35,25 @@ public sealed class GlobPatternTests
         Assert.Equal(expected, GlobPattern.Parse(pattern).IsMatch(path));
     }
 
+    // Found by the glob fuzz target: "**/" once matched any prefix, not just whole directories.
+    [Theory]
+    [InlineData("**/o.json", "co.json", false)]
+    [InlineData("**/", "tok/vocab.json", false)]
+    [InlineData("**/n", "modin", false)]
+    [InlineData("**/n", "n", true)]
+    [InlineData("**/n", "a/b/n", true)]
+    [InlineData("**/aaaaaaaaa*.json", "caaaNaaaaaaaaaaaaaaaaaaaah.json", false)]
+    [InlineData("**/**/n*", "/vooooodin", false)]
+    [InlineData("**/o*/*n", "/voooooooo*o/oodin", false)]
+    [InlineData("**/.json", "xM.jo.json", false)]
+    [InlineData("x/**/y", "x/ay", false)]
+    [InlineData("x/**/y", "x/a/b/y", true)]
+    public void Double_star_slash_matches_whole_directories_only(string pattern, string path, bool expected)
+    {
+        Assert.Equal(expected, GlobPattern.Parse(pattern).IsMatch(path));
+        Assert.Equal(expected, GlobReferenceMatcher.IsMatch(pattern, path));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]

@@ -19,7 +19,8 @@ public sealed class HostileArchiveTests : IDisposable
         var descriptor = LayerBlob.Descriptor(mediaType, blob, annotations, size);
         var error = await Assert.ThrowsAsync<UnsafeArchiveEntryException>(() => LayerBlob.UnpackAsync(blob, descriptor, _sandbox.Root, limits));
         Assert.Equal(descriptor.Digest, error.LayerDigest);
-        Assert.Contains(error.EntryName, error.Message, StringComparison.Ordinal);
+        // Long names are shortened in the message; their start is always there.
+        Assert.Contains(error.EntryName[..Math.Min(error.EntryName.Length, 60)], error.Message, StringComparison.Ordinal);
         _sandbox.AssertNothingOutsideRoot();
         return error;
     }
@@ -209,13 +210,13 @@ public sealed class HostileArchiveTests : IDisposable
 
         await LayerBlob.UnpackAsync(blob, LayerBlob.Descriptor(WeightTar, blob), _sandbox.Root);
 
-        Assert.Equal(0b111_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("suid")));
-        Assert.Equal(0b111_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("sgid")));
-        Assert.Equal(0b111_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("sticky")));
+        Assert.Equal(0b101_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("suid")));
+        Assert.Equal(0b101_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("sgid")));
+        Assert.Equal(0b101_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("sticky")));
     }
 
     [Fact]
-    public async Task Setuid_in_raw_layer_metadata_is_dropped()
+    public async Task Setuid_and_write_bits_in_raw_layer_metadata_are_dropped()
     {
         var blob = "x"u8.ToArray();
         var descriptor = LayerBlob.Descriptor("application/vnd.cncf.model.code.v1.raw", blob, new Dictionary<string, string>
@@ -226,7 +227,7 @@ public sealed class HostileArchiveTests : IDisposable
 
         await LayerBlob.UnpackAsync(blob, descriptor, _sandbox.Root);
 
-        Assert.Equal(0b111_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("run.sh")));
+        Assert.Equal(0b101_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("run.sh")));
     }
 
     [Fact]
@@ -272,10 +273,13 @@ public sealed class HostileArchiveTests : IDisposable
         var blob = mediaType.EndsWith("gzip", StringComparison.Ordinal) ? LayerBlob.Gzip(tar) : LayerBlob.Zstd(tar);
         Assert.True(blob.Length < 128 * 1024, $"the bomb should be small, is {blob.Length} bytes");
 
-        var error = await RejectedAsync(blob, mediaType, new UnpackLimits { MaxExpandedBytes = 1 << 20 });
+        var descriptor = LayerBlob.Descriptor(mediaType, blob);
+        var error = await Assert.ThrowsAsync<ExpansionLimitExceededException>(
+            () => LayerBlob.UnpackAsync(blob, descriptor, _sandbox.Root, new UnpackLimits { MaxExpandedBytes = 1 << 20 }));
 
-        Assert.Equal(ArchiveRule.ExpandedSizeLimit, error.Rule);
+        Assert.Equal(1 << 20, error.Limit);
         Assert.False(Path.Exists(_sandbox.InRoot("bomb.bin")));
+        _sandbox.AssertNothingOutsideRoot();
     }
 
     [Fact]
@@ -318,7 +322,7 @@ public sealed class HostileArchiveTests : IDisposable
 
         var error = await RejectedAsync(LayerBlob.Tar(LayerBlob.File("d", "x")));
 
-        Assert.Equal(ArchiveRule.ReplacesNonRegularFile, error.Rule);
+        Assert.Equal(ArchiveRule.ConflictsWithEarlierEntry, error.Rule);
     }
 
     [Fact]

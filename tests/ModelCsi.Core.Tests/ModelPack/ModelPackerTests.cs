@@ -255,8 +255,8 @@ public sealed class ModelPackerTests : IDisposable
             Assert.Equal(File.ReadAllBytes(Path.Join(_source, relative)), File.ReadAllBytes(_sandbox.InRoot(relative)));
         }
 
-        Assert.Equal(0b111_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("scripts/run.sh")));
-        Assert.Equal(0b110_100_100, ModelRootSandbox.ModeOf(_sandbox.InRoot("README.md")));
+        Assert.Equal(0b101_101_101, ModelRootSandbox.ModeOf(_sandbox.InRoot("scripts/run.sh")));
+        Assert.Equal(0b100_100_100, ModelRootSandbox.ModeOf(_sandbox.InRoot("README.md")));
         _sandbox.AssertNothingOutsideRoot();
     }
 }

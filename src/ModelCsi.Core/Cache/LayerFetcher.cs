@@ -88,14 +88,17 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
         // file left by an older version that did keep copies is useless now and is dropped.
         File.Delete(_layout.PartialBlob(layer.Digest));
         var work = _layout.NewTempDirectory("layer");
+        var limits = UnpackLimits.Default with { MaxExpandedBytes = Math.Max(0, Math.Min(UnpackLimits.Default.MaxExpandedBytes, totals.ExpansionBudget)) };
+        long written = 0;
         try
         {
             await _fetcher.FetchToConsumerAsync(
                 Source(repository, layer),
                 layer,
-                (stream, token) => unpacker.UnpackAsync(stream, layer, work, UnpackLimits.Default, token),
+                async (stream, token) => written = (await unpacker.UnpackAsync(stream, layer, work, limits, token)).BytesWritten,
                 totals.NewTally(),
                 cancellationToken);
+            totals.SpendExpansion(written);
             ModelTreeLinker.MakeReadableByAll(work);
             // The unpacked files, their modes and directories reach the disk before the layer is renamed into
             // place: one syncfs for the whole tree instead of an fsync per file and a second walk of the tree.

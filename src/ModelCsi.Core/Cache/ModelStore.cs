@@ -170,12 +170,13 @@ public sealed class ModelStore
     }
 
     /// <summary>Makes room for a pull by evicting unused models, or fails with the bytes needed and available.</summary>
-    internal void EnsureRoomFor(string reference, string cacheKey, OciManifest manifest)
+    /// <returns>The bytes the pull may write: what tar layers may expand to is bounded by it, not by their compressed size.</returns>
+    internal long EnsureRoomFor(string reference, string cacheKey, OciManifest manifest)
     {
         var needed = BytesToWrite(manifest);
         if (needed <= 0)
         {
-            return;
+            return long.MaxValue;
         }
 
         var result = CollectGarbage(needed);
@@ -192,6 +193,8 @@ public sealed class ModelStore
                 + $"({limit}; {disk})")
             { Step = "check disk space" };
         }
+
+        return result.AvailableBytes;
     }
 
     internal long PartialLength(string digest)

@@ -281,7 +281,8 @@ public sealed class PullPipeline : IDisposable
             var total = manifest.Layers.Sum(l => l.Size);
             Log.PullStarted(_logger, display, key, manifest.Layers.Count, total);
             observers.Started(display, digest, total);
-            _store.EnsureRoomFor(display, key, manifest);
+            // A compressed layer may expand to anything: what it may write is the room left, not its size.
+            totals.ExpansionBudget = _store.EnsureRoomFor(display, key, manifest);
 
             step = "download layers";
             await Parallel.ForEachAsync(

@@ -11,11 +11,21 @@ internal sealed class PullTotals(IPullObserver? observer = null)
     private const long ProgressStep = 8L * 1024 * 1024;
 
     private long _downloaded;
+    private long _expansionBudget = long.MaxValue;
     private long _resumed;
     private long _read;
     private long _nextReport = ProgressStep;
 
     public long Downloaded => Interlocked.Read(ref _downloaded);
+
+    /// <summary>Bytes the pull's tar layers may still expand to; each finished layer spends what it wrote.</summary>
+    public long ExpansionBudget
+    {
+        get => Interlocked.Read(ref _expansionBudget);
+        set => Interlocked.Exchange(ref _expansionBudget, value);
+    }
+
+    public void SpendExpansion(long bytes) => Interlocked.Add(ref _expansionBudget, -bytes);
 
     public long Resumed => Interlocked.Read(ref _resumed);
 

@@ -1,3 +1,4 @@
+using ModelCsi.Core.Failures;
 namespace ModelCsi.Core.ModelPack;
 
 /// <summary>
@@ -22,4 +23,7 @@ public sealed class ExpansionLimitExceededException : ModelPackException
 
     /// <summary>How many bytes the layer was known to expand to when it was stopped.</summary>
     public long ExpandedAtLeast { get; }
+
+    /// <summary>Not corrupt, just bigger than the room left: a decompression bomb and a model too big are refused alike.</summary>
+    public override FailureKind Kind => FailureKind.InsufficientStorage;
 }

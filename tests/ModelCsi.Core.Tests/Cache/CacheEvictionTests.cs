@@ -294,4 +294,58 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         AssertSameFiles(a.Files, handle.ModelPath);
         Assert.Equal(downloadedBefore, Value("modelcsi_downloaded_bytes_total"));
     }
+
+    [Fact]
+    public async Task A_compressed_layer_expanding_past_the_room_left_is_stopped_there_as_insufficient_storage()
+    {
+        // 64 MiB of zeros: a few kilobytes of zstd, far more than the 8 MiB the cache may hold.
+        var files = new Dictionary<string, byte[]> { ["model.safetensors"] = new byte[64 << 20], ["config.json"] = "{}"u8.ToArray() };
+        var repository = OciTestContent.UniqueRepository("bomb");
+        await TestModels.PushAsync(fixture.Registry.Host, repository, "v1", TestModels.WriteDirectory(_temp.Combine("bomb-src"), files), new PackOptions { Form = LayerForm.TarZstd });
+        using var cache = NewCache(maxSize: 8 << 20);
+
+        var error = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest($"{fixture.Registry.Host}/{repository}:v1")).WaitAsync(Patience));
+
+        Assert.Equal(FailureKind.InsufficientStorage, error.Kind);
+        Assert.Empty(cache.ListModels());
+        Assert.True(cache.MeasureCacheBytes() <= 8 << 20, $"{cache.MeasureCacheBytes()} bytes in the cache");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache.Layout.Temp));
+    }
+
+    [Fact]
+    public async Task A_model_leased_by_two_holders_stays_until_both_release_it()
+    {
+        var a = await PushAsync(81);
+        using var cache = NewCache();
+        var first = await cache.AcquireAsync(new ModelRequest(a.Reference) { Holder = LeaseHolder.Volume("vol-1", "/pods/one") }).WaitAsync(Patience);
+        var second = await cache.AcquireAsync(new ModelRequest(a.Reference) { Holder = LeaseHolder.Volume("vol-1", "/pods/two") }).WaitAsync(Patience);
+        using var limited = NewCache(maxSize: 1);
+        // The limited view shares the disk, not the leases: hand it the same two.
+        var one = limited.Acquire(first.CacheKey, first.Lease!.Holder);
+        var two = limited.Acquire(second.CacheKey, second.Lease!.Holder);
+
+        one.Dispose();
+        Assert.Empty(limited.CollectGarbage().Evicted);
+        Assert.True(Directory.Exists(first.ModelPath));
+
+        two.Dispose();
+        Assert.Single(limited.CollectGarbage().Evicted);
+    }
+
+    [Fact]
+    public async Task Abandoned_partial_downloads_are_collected_when_a_pull_needs_their_room()
+    {
+        var a = await PushAsync(91, weightBytes: 200_000);
+        using var cache = NewCache(maxSize: 400_000);
+        // Five pulls killed and never retried left their partial downloads behind.
+        for (var i = 0; i < 5; i++)
+        {
+            await File.WriteAllBytesAsync(cache.Layout.PartialBlob("sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([(byte)i]))), new byte[60_000]);
+        }
+
+        var handle = await cache.AcquireAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
+
+        AssertSameFiles(a.Files, handle.ModelPath);
+        Assert.Empty(Directory.EnumerateFiles(cache.Layout.Blobs, "*.partial"));
+    }
 }

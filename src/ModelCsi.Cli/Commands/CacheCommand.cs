@@ -62,13 +62,13 @@ public sealed class CacheCommand : Command
             CacheRoot.RequireExisting(root);
             using var cache = Open(root, new ModelCacheOptions { RootDirectory = root, ReconcileAtStart = false }, out var users);
             var models = cache.ListModels().OrderByDescending(m => m.LastUsedAt).ToList();
-            await _console.Out.WriteLineAsync("REFERENCE\tDIGEST\tSIZE\tLAST USED\tIN USE");
+            await _console.Out.WriteLineAsync("REFERENCE\tDIGEST\tSIZE\tLAST USED\tIN USE\tTAGS (LAST RESOLVED)");
             foreach (var model in models)
             {
                 var reference = model.References.Count > 0 ? model.References[^1] : "-";
                 await _console.Out.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{reference}\t{model.Key}\t{ByteSize.Format(model.Size)}\t{model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ}\t{users.GetValueOrDefault(model.Key)}"));
+                    $"{reference}\t{model.Key}\t{ByteSize.Format(model.Size)}\t{model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ}\t{users.GetValueOrDefault(model.Key)}\t{Tags(model)}"));
             }
 
             await _console.Out.WriteLineAsync(string.Create(
@@ -119,6 +119,12 @@ public sealed class CacheCommand : Command
             return ErrorReport.Write(e, "cache gc", _console, parseResult.GetValue(_globals.Verbose));
         }
     }
+
+    /// <summary>The tags this node last resolved to the model, each with when: what pull policies serve without asking.</summary>
+    private static string Tags(CachedModelRecord model) =>
+        model.Tags is { Count: > 0 } tags
+            ? string.Join(", ", tags.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Reference} ({t.ResolvedAt:yyyy-MM-ddTHH:mm:ssZ})")))
+            : "-";
 
     /// <summary>Opens the cache and leases every model a published volume or dynamic mount records, as the driver does.</summary>
     private static ModelCache Open(string root, ModelCacheOptions options, out Dictionary<string, int> users)

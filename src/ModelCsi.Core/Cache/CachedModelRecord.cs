@@ -36,6 +36,11 @@ public sealed record CachedModelRecord
     [JsonPropertyName("lastUsedAt")]
     public required DateTimeOffset LastUsedAt { get; init; }
 
+    /// <summary>Tag references whose last resolution on this node was this model: kept with the model, gone with it.</summary>
+    [JsonPropertyName("tags")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ResolvedTag>? Tags { get; init; }
+
     /// <summary>The last signature verification of this digest; null when none passed (or no rule checks it).</summary>
     [JsonPropertyName("signature")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -36,4 +36,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Cache at {Root} reconciled: {Fixes} fixes")]
     public static partial void ReconcileDone(ILogger logger, string root, int fixes);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "The registry is unavailable for {Reference}; serving its last-known resolution {CacheKey}, resolved at {ResolvedAt:o}: {Reason}")]
+    public static partial void StaleResolution(ILogger logger, string reference, string cacheKey, DateTimeOffset? resolvedAt, string reason);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Debug, Message = "{Reference} served from this node's last resolution {CacheKey} under pullPolicy {Policy}, no registry request")]
+    public static partial void KnownResolution(ILogger logger, string reference, string cacheKey, PullPolicy policy);
 }

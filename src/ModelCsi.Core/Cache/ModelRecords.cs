@@ -54,6 +54,39 @@ internal sealed class ModelRecords(CacheLayout layout, TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// The model a tag reference last resolved to on this node, for the same selection (a subset is its own model);
+    /// null when none is known or its model is gone.
+    /// </summary>
+    public string? FindResolution(string reference, string? selectionKey) =>
+        List()
+            .Where(r => string.Equals(r.Selection?.CacheKey, selectionKey, StringComparison.Ordinal))
+            .SelectMany(r => (r.Tags ?? []).Where(t => t.Reference == reference).Select(t => (r.Key, t.ResolvedAt)))
+            .OrderByDescending(t => t.ResolvedAt)
+            .Select(t => t.Key)
+            .FirstOrDefault();
+
+    /// <summary>Remembers that <paramref name="reference"/> resolved to the model now; a tag that moved leaves its old model.</summary>
+    public void RecordResolution(string key, string reference)
+    {
+        lock (_lock)
+        {
+            var selection = CacheKeys.SelectionKeyOf(key);
+            foreach (var record in List())
+            {
+                var tags = record.Tags ?? [];
+                if (record.Key == key)
+                {
+                    Write(record with { Tags = [.. tags.Where(t => t.Reference != reference), new ResolvedTag { Reference = reference, ResolvedAt = time.GetUtcNow() }] });
+                }
+                else if (CacheKeys.SelectionKeyOf(record.Key) == selection && tags.Any(t => t.Reference == reference))
+                {
+                    Write(record with { Tags = tags.Where(t => t.Reference != reference).ToList() });
+                }
+            }
+        }
+    }
+
     public void Delete(string key)
     {
         lock (_lock)

@@ -16,6 +16,9 @@ public sealed record ModelRequest(string Reference, IReadOnlyDictionary<string, 
     /// <summary>The layers wanted; null for the whole model. A subset is cached apart from the whole model but shares its blobs.</summary>
     public ModelPack.LayerSelection? Selection { get; init; }
 
+    /// <summary>When a tag is resolved at the registry; null for kubelet's default rule (see <see cref="PullPolicies.Effective"/>).</summary>
+    public PullPolicy? PullPolicy { get; init; }
+
     /// <summary>Told how the pull goes (pod Events); null for none.</summary>
     public IPullObserver? Observer { get; init; }
 

@@ -104,10 +104,43 @@ public sealed class PullPipeline : IDisposable
             return cachedByDigest;
         }
 
-        var (repository, model) = resolved ?? await ResolveAsync(reference, request, cancellationToken);
+        var policy = PullPolicies.Effective(request.PullPolicy, reference);
+        if (reference.Digest is null && resolved is null && policy != PullPolicy.Always
+            && _store.Records.FindResolution(display, selection?.CacheKey) is { } known
+            && await TryHitAsync(reference, known, request, null, cancellationToken) is { } cachedTag)
+        {
+            // This node resolved this exact reference before and still has the model: no registry request at all.
+            Log.KnownResolution(_logger, display, known, policy);
+            return cachedTag;
+        }
+
+        if (policy == PullPolicy.Never)
+        {
+            throw new ModelPullException(FailureKind.FailedPrecondition, display, $"{display} is not in this node's cache and pullPolicy is Never")
+            { Step = "look up cache" };
+        }
+
+        RepositoryClient repository;
+        ResolvedModel model;
+        try
+        {
+            (repository, model) = resolved ?? await ResolveAsync(reference, request, cancellationToken);
+        }
+        catch (ModelPullException e) when (e.Kind == FailureKind.Unavailable && reference.Digest is null && resolved is null)
+        {
+            // NotFound and PermissionDenied are never papered over: only a registry that cannot answer is.
+            if (await TryLastKnownAsync(reference, request, e, cancellationToken) is { } stale)
+            {
+                return stale;
+            }
+
+            throw;
+        }
+
         var key = CacheKeys.For(model.ManifestDigest, selection);
         if (await TryHitAsync(reference, key, request, repository, cancellationToken) is { } cached)
         {
+            RememberResolution(reference, key);
             return cached;
         }
 
@@ -130,6 +163,7 @@ public sealed class PullPipeline : IDisposable
             if (_store.TryAcquire(display, pulled.CacheKey, request.Holder, out var claimed))
             {
                 RememberSignature(pulled.CacheKey, signature);
+                RememberResolution(reference, pulled.CacheKey);
                 return claimed;
             }
 
@@ -139,6 +173,31 @@ public sealed class PullPipeline : IDisposable
                 { Step = "claim model" };
             }
         }
+    }
+
+    private void RememberResolution(OciReference reference, string key)
+    {
+        if (reference.Digest is null)
+        {
+            _store.Records.RecordResolution(key, reference.ToString());
+        }
+    }
+
+    /// <summary>The registry cannot answer: the last-known resolution of this reference, if its model is still here.</summary>
+    private async Task<ModelHandle?> TryLastKnownAsync(OciReference reference, ModelRequest request, ModelPullException failure, CancellationToken cancellationToken)
+    {
+        var display = reference.ToString();
+        if (_store.Records.FindResolution(display, request.Selection?.CacheKey) is not { } lastKnown
+            || await TryHitAsync(reference, lastKnown, request, null, cancellationToken) is not { } stale)
+        {
+            return null;
+        }
+
+        var resolvedAt = _store.Records.Get(lastKnown)?.Tags?.FirstOrDefault(t => t.Reference == display)?.ResolvedAt;
+        Log.StaleResolution(_logger, display, lastKnown, resolvedAt, failure.Message);
+        _store.Metrics.StaleResolutions.Inc();
+        request.Observer?.Warning($"the registry is unavailable; serving {display} as this node last resolved it ({CacheKeys.ManifestDigestOf(lastKnown)}, {resolvedAt:u})");
+        return stale;
     }
 
     /// <param name="repository">The resolved repository; null for a digest reference not resolved (yet), made only if the signature must be checked.</param>

@@ -54,6 +54,7 @@ internal sealed class ControllerService(
         CsiRequestValidation.RequireBoundedAttributes(request.Parameters, method, "StorageClass parameters");
         var requested = CsiRequestValidation.ParseModelReference(request.Parameters, method, "StorageClass parameters");
         var selection = CsiRequestValidation.ReadLayerSelection(request.Parameters, method, "StorageClass parameters");
+        _ = CsiRequestValidation.ReadPullPolicy(request.Parameters, method, "StorageClass parameters");
         var parameters = new Dictionary<string, string>(request.Parameters, StringComparer.Ordinal);
 
         if (provisioned.Find(request.Name) is { } existing)

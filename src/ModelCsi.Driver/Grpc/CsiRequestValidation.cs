@@ -1,3 +1,4 @@
+using ModelCsi.Core.Cache;
 using Csi.V1;
 using Google.Protobuf.Collections;
 using Grpc.Core;
@@ -149,6 +150,19 @@ internal static class CsiRequestValidation
         catch (ReferenceFormatException e)
         {
             throw Invalid($"{method}: {where} {VolumeContextKeys.ModelRef}: {e.Message}");
+        }
+    }
+
+    /// <summary>The pull policy the attributes ask for; null for kubelet's default rule.</summary>
+    public static PullPolicy? ReadPullPolicy(MapField<string, string> attributes, string method, string where = "volume_context")
+    {
+        try
+        {
+            return PullPolicies.Parse(attributes.GetValueOrDefault(VolumeContextKeys.PullPolicy));
+        }
+        catch (FormatException)
+        {
+            throw Invalid($"{method}: {where} {VolumeContextKeys.PullPolicy} '{Shown(attributes[VolumeContextKeys.PullPolicy])}' must be one of {PullPolicies.AllowedValues}");
         }
     }
 

@@ -72,6 +72,7 @@ internal sealed class NodeService(
         var reference = CsiRequestValidation.ParseModelReference(request.VolumeContext, method);
         var subPath = SubPath.Parse(request.VolumeContext.GetValueOrDefault(VolumeContextKeys.SubPath), method);
         var selection = CsiRequestValidation.ReadLayerSelection(request.VolumeContext, method);
+        var pullPolicy = CsiRequestValidation.ReadPullPolicy(request.VolumeContext, method);
         var volumeId = request.VolumeId;
         var target = MountInfoParser.NormalizePath(request.TargetPath);
 
@@ -108,6 +109,7 @@ internal sealed class NodeService(
                 Holder = LeaseHolder.Volume(volumeId, target),
                 Credentials = credentials,
                 Selection = selection,
+                PullPolicy = pullPolicy,
                 Observer = pullEvents?.ForPod(credentials, reference),
             },
             cancellationToken);

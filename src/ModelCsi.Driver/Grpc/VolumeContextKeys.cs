@@ -7,6 +7,9 @@ internal static class VolumeContextKeys
     public const string ModelReference = "model.csi.modelpack.org/reference";
     public const string SubPath = "subPath";
 
+    /// <summary>IfNotPresent, Always or Never: when a tag is resolved at the registry (kubelet's default rule when absent).</summary>
+    public const string PullPolicy = "pullPolicy";
+
     // "dynamic": no model of its own; the pod mounts models into it through a socket in the volume.
     public const string Mode = "mode";
     public const string DynamicMode = "dynamic";

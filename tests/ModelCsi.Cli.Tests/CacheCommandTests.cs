@@ -52,8 +52,8 @@ public sealed class CacheCommandTests(RegistryFixture fixture) : IClassFixture<R
 
         var ls = await CliRun.RunAsync("cache", "ls", "--root-dir", root);
         Assert.True(ls.ExitCode == 0, ls.ToString());
-        Assert.Contains(ls.Out.Split('\n'), l => l.Contains(used.Digest, StringComparison.Ordinal) && l.TrimEnd().EndsWith("\t1", StringComparison.Ordinal));
-        Assert.Contains(ls.Out.Split('\n'), l => l.Contains(unused.Digest, StringComparison.Ordinal) && l.TrimEnd().EndsWith("\t0", StringComparison.Ordinal));
+        Assert.Contains(ls.Out.Split('\n'), l => l.Contains(used.Digest, StringComparison.Ordinal) && l.Split('\t')[4] == "1");
+        Assert.Contains(ls.Out.Split('\n'), l => l.Contains(unused.Digest, StringComparison.Ordinal) && l.Split('\t')[4] == "0");
         Assert.Contains("2 models", ls.Out, StringComparison.Ordinal);
 
         var dryRun = await CliRun.RunAsync("cache", "gc", "--root-dir", root, "--max-size", "1", "--dry-run");
@@ -91,7 +91,7 @@ public sealed class CacheCommandTests(RegistryFixture fixture) : IClassFixture<R
         var ls = await CliRun.RunAsync("cache", "ls", "--root-dir", root);
         var gc = await CliRun.RunAsync("cache", "gc", "--root-dir", root, "--max-size", "1");
 
-        Assert.Contains(ls.Out.Split('\n'), l => l.Contains(mounted.Digest, StringComparison.Ordinal) && l.TrimEnd().EndsWith("\t1", StringComparison.Ordinal));
+        Assert.Contains(ls.Out.Split('\n'), l => l.Contains(mounted.Digest, StringComparison.Ordinal) && l.Split('\t')[4] == "1");
         Assert.True(gc.ExitCode == 0, gc.ToString());
         Assert.DoesNotContain($"evicted {mounted.Reference}", gc.Out, StringComparison.Ordinal);
         Assert.Contains("evicted 0 models", gc.Out, StringComparison.Ordinal);

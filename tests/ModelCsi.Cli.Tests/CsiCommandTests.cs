@@ -26,7 +26,7 @@ public sealed class CsiCommandTests(RegistryFixture fixture) : IClassFixture<Reg
         var configuration = AppContext.BaseDirectory.Contains("/bin/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
         var dll = Path.Join(RepositoryRoot.Path, "src", "ModelCsi.Driver", "bin", configuration, "net10.0", "modelcsi-driver.dll");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { dll, "--endpoint", Endpoint, "--root-dir", _temp.Combine("root"), "--node-id", "cli-node" })
+        foreach (var arg in new[] { dll, "--endpoint", Endpoint, "--root-dir", _temp.Combine("root"), "--kubelet-dir", ScratchDirectory.Root, "--node-id", "cli-node" })
         {
             start.ArgumentList.Add(arg);
         }

@@ -25,7 +25,7 @@ public sealed class DynamicMountCommandTests(RegistryFixture fixture) : IClassFi
         var configuration = AppContext.BaseDirectory.Contains("/bin/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
         var dll = Path.Join(RepositoryRoot.Path, "src", "ModelCsi.Driver", "bin", configuration, "net10.0", "modelcsi-driver.dll");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { dll, "--endpoint", Endpoint, "--root-dir", _temp.Combine("root"), "--node-id", "cli-node", "--metrics-address", "127.0.0.1:" + FreePort.Pick().ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { dll, "--endpoint", Endpoint, "--root-dir", _temp.Combine("root"), "--kubelet-dir", ScratchDirectory.Root, "--node-id", "cli-node", "--metrics-address", "127.0.0.1:" + FreePort.Pick().ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(arg);
         }

@@ -24,8 +24,7 @@ public sealed class SignCommand : Command
     public SignCommand(CliConsole console, GlobalOptions globals)
         : base("sign", "Sign a model's manifest digest the way 'cosign sign --key' does without a transparency log: "
             + "a simple-signing payload and its signature in a manifest at tag sha256-<hex>.sig (cosign's legacy format, "
-            + "which the driver's signature policy and cosign verify accept). A tag is resolved to its digest first; the digest is signed.\n\n"
-            + ExitCodes.HelpText)
+            + "which the driver's signature policy and cosign verify accept). A tag is resolved to its digest first; the digest is signed.")
     {
         _console = console;
         _globals = globals;

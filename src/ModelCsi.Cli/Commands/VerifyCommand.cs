@@ -24,7 +24,7 @@ public sealed class VerifyCommand : Command
     public VerifyCommand(CliConsole console, GlobalOptions globals)
         : base("verify", "Check that a model carries a valid cosign signature (key-based, .sig tag or OCI referrers) by one of the "
             + "given keys over its manifest digest. A tag is resolved to the digest it names now; that digest is checked.\n\n"
-            + ExitCodes.HelpText + "\n" + ExitCodes.SignatureHelpText)
+            + ExitCodes.SignatureHelpText + "\n(other failures: the exit codes of modelcsi --help)")
     {
         _console = console;
         _globals = globals;

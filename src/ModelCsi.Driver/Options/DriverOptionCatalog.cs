@@ -19,6 +19,7 @@ public static class DriverOptionCatalog
         ("", typeof(DriverOptions)),
         ("", typeof(DriverRegistryOptions)),
         ("cache", typeof(ModelCacheOptions)),
+        ("cache.fetch", typeof(Core.Transfer.LayerFetchOptions)),
         ("credentials", typeof(CredentialOptions)),
         ("events", typeof(PullEventOptions)),
         ("kubernetes", typeof(KubernetesOptions)),
@@ -34,6 +35,8 @@ public static class DriverOptionCatalog
     {
         "cache.rootDirectory",
         "cache.reconcileAtStart",
+        // A section of its own (cache.fetch.*), listed key by key.
+        "cache.fetch",
     };
 
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.OrdinalIgnoreCase)
@@ -72,6 +75,13 @@ public static class DriverOptionCatalog
         ["modelCache.reconnectBackoff"] = "first wait before a broken watch reconnects",
         ["modelCache.reconnectBackoffMax"] = "longest wait between watch reconnects",
         ["signatures.rules"] = "signature policy: ordered rules (name, match, mode, keys) checked before a model is mounted (YAML only; see Signature verification)",
+        ["cache.fetch.bufferSize"] = "size of each buffer in the ring a layer download uses",
+        ["cache.fetch.bufferCount"] = "buffers in the ring (memory per layer download = size x count)",
+        ["cache.fetch.writebackInterval"] = "writeback of a raw layer's file is started every this many bytes",
+        ["cache.fetch.timeout"] = "the whole download of one layer, reconnects included",
+        ["cache.fetch.minimumBytesPerSecond"] = "a download slower than this over the rate window is abandoned as stalled; 0 disables",
+        ["cache.fetch.rateWindow"] = "the window the minimum rate is measured over",
+        ["cache.fetch.maxReconnects"] = "dropped connections continued with Range in a row without progress",
         ["events.enabled"] = "Kubernetes Events on the pod while its model is pulled",
         ["events.progressInterval"] = "a progress Event at least this often",
         ["events.progressPercentStep"] = "also a progress Event every this many percent (0 disables)",

@@ -45,4 +45,12 @@ public sealed record CachedModelRecord
     [JsonPropertyName("signature")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public CachedSignature? Signature { get; init; }
+
+    /// <summary>
+    /// Who may be served the model from the cache: null when it was pulled anonymously (anyone); otherwise the
+    /// salted hashes of the credentials the registry accepted for it (never the secrets).
+    /// </summary>
+    [JsonPropertyName("access")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CachedAccess? Access { get; init; }
 }

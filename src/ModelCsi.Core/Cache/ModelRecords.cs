@@ -43,6 +43,18 @@ internal sealed class ModelRecords(CacheLayout layout, TimeProvider time)
     public CachedModelRecord? Get(string key) => TryRead(layout.ModelRecord(key));
 
     /// <summary>Remembers a signature verification with the model's record (when the record exists).</summary>
+    /// <summary>Adds a grant to the model's access list (making the model private when it was not).</summary>
+    public void RecordAccess(string key, Func<CachedAccess?, CachedAccess> update)
+    {
+        lock (_lock)
+        {
+            if (TryRead(layout.ModelRecord(key)) is { } record)
+            {
+                Write(record with { Access = update(record.Access) });
+            }
+        }
+    }
+
     public void RecordSignature(string key, CachedSignature signature)
     {
         lock (_lock)

@@ -27,7 +27,8 @@ public sealed class PullPipeline : IDisposable
     private readonly LayerFetcher _fetcher;
     private readonly ModelAssembler _assembler;
     private readonly ConcurrentDictionary<string, PullObserverGroup> _pullObservers = new(StringComparer.Ordinal);
-    private readonly IModelSignatureVerifier? _verifier;
+    private readonly SignatureStage _signatures;
+    private readonly AccessGuard _access;
     private int _disposed;
 
     /// <param name="registry">Resolves references; null when every request comes resolved (a one-off CLI pull).</param>
@@ -36,7 +37,8 @@ public sealed class PullPipeline : IDisposable
         ModelStore store, RegistryClient? registry, LayerUnpacker unpacker, ILogger? logger = null, CredentialResolver? credentials = null,
         IModelSignatureVerifier? verifier = null)
     {
-        _verifier = verifier;
+        _signatures = new SignatureStage(store, verifier);
+        _access = new AccessGuard(store);
         _store = store;
         _registry = registry;
         _credentials = credentials ?? new CredentialResolver([new SecretsCredentialSource()], NullLogger<CredentialResolver>.Instance);
@@ -122,9 +124,17 @@ public sealed class PullPipeline : IDisposable
 
         RepositoryClient repository;
         ResolvedModel model;
+        RegistryCredential? credential = null;
         try
         {
-            (repository, model) = resolved ?? await ResolveAsync(reference, request, cancellationToken);
+            if (resolved is { } given)
+            {
+                (repository, model) = given;
+            }
+            else
+            {
+                (repository, model, credential) = await ResolveAsync(reference, request, cancellationToken);
+            }
         }
         catch (ModelPullException e) when (e.Kind == FailureKind.Unavailable && reference.Digest is null && resolved is null)
         {
@@ -138,7 +148,7 @@ public sealed class PullPipeline : IDisposable
         }
 
         var key = CacheKeys.For(model.ManifestDigest, selection);
-        if (await TryHitAsync(reference, key, request, repository, cancellationToken) is { } cached)
+        if (await TryHitAsync(reference, key, request, (repository, credential), cancellationToken) is { } cached)
         {
             RememberResolution(reference, key);
             return cached;
@@ -147,7 +157,7 @@ public sealed class PullPipeline : IDisposable
         var selected = Step(display, "select layers", () => PullPlan.SelectLayers(display, model, selection));
         // Each caller is checked under the rule for its own reference before it may join a pull: two repositories
         // can name the same digest under different rules.
-        var signature = await VerifySignatureAsync(repository, reference, model.ManifestDigest, request, cancellationToken);
+        var signature = await _signatures.VerifyAsync(repository, reference, model.ManifestDigest, request, cancellationToken);
         _store.Metrics.CacheMisses.Inc();
         // A collection may evict a just-pulled model before it is leased (it is unused until then); pulling again is rare and correct.
         for (var attempt = 1; ; attempt++)
@@ -162,7 +172,11 @@ public sealed class PullPipeline : IDisposable
             var pulled = await _modelPulls.RunAsync(key, lifetime => PullAsync(repository, model, selected, selection, observers, lifetime), cancellationToken);
             if (_store.TryAcquire(display, pulled.CacheKey, request.Holder, out var claimed))
             {
-                RememberSignature(pulled.CacheKey, signature);
+                _signatures.Remember(pulled.CacheKey, signature);
+                if (resolved is null)
+                {
+                    _access.Granted(pulled.CacheKey, reference, credential, pulled: true);
+                }
                 RememberResolution(reference, pulled.CacheKey);
                 return claimed;
             }
@@ -200,15 +214,33 @@ public sealed class PullPipeline : IDisposable
         return stale;
     }
 
-    /// <param name="repository">The resolved repository; null for a digest reference not resolved (yet), made only if the signature must be checked.</param>
-    private async Task<ModelHandle?> TryHitAsync(OciReference reference, string key, ModelRequest request, RepositoryClient? repository, CancellationToken cancellationToken)
+    /// <param name="connection">
+    /// The repository and credential the caller just resolved the reference with; null when it was not resolved
+    /// (a digest, or a tag served from this node's last resolution): then one is opened only if a check needs it.
+    /// </param>
+    private async Task<ModelHandle?> TryHitAsync(
+        OciReference reference, string key, ModelRequest request, (RepositoryClient Repository, RegistryCredential? Credential)? connection, CancellationToken cancellationToken)
     {
         var display = reference.ToString();
-        // The signature is settled before the model is leased or its record touched: a refused reference leaves no trace.
-        // Should the model be evicted in between, the lookup below misses and the pull checks again.
-        if (_verifier is not null && Directory.Exists(_store.Layout.Model(key)))
+        async Task<(RepositoryClient Repository, RegistryCredential? Credential)> OpenAsync() => connection ?? await ConnectAsync(reference, request, cancellationToken);
+
+        // Signature and access are settled before the model is leased or its record touched: a refused caller leaves
+        // no trace. Should the model be evicted in between, the lookup below misses and the pull checks again.
+        if (Directory.Exists(_store.Layout.Model(key)))
         {
-            await SettleSignatureAsync(reference, key, CacheKeys.ManifestDigestOf(key), request, repository, cancellationToken);
+            if (_signatures.IsActive)
+            {
+                await _signatures.SettleAsync(reference, key, CacheKeys.ManifestDigestOf(key), request, async () => (await OpenAsync()).Repository, cancellationToken);
+            }
+
+            if (_registry is not null && connection is { } resolvedNow)
+            {
+                _access.Granted(key, reference, resolvedNow.Credential, pulled: false);
+            }
+            else if (_registry is not null)
+            {
+                await _access.CheckAsync(reference, key, OpenAsync, cancellationToken);
+            }
         }
 
         if (!_store.TryAcquire(display, key, request.Holder, out var handle))
@@ -222,85 +254,13 @@ public sealed class PullPipeline : IDisposable
         return handle;
     }
 
-    /// <summary>
-    /// A cached model's signature: nothing to ask when the record remembers a verification the policy still accepts
-    /// for this reference; otherwise (another policy, another repository, or never verified) it is checked now.
-    /// </summary>
-    private async Task SettleSignatureAsync(
-        OciReference reference, string key, string manifestDigest, ModelRequest request, RepositoryClient? repository, CancellationToken cancellationToken)
+    private async Task<(RepositoryClient Repository, ResolvedModel Model, RegistryCredential? Credential)> ResolveAsync(
+        OciReference reference, ModelRequest request, CancellationToken cancellationToken)
     {
-        if (_verifier is null)
-        {
-            return;
-        }
-
-        // No rule checks this repository: not even the record needs reading.
-        if (_verifier.IsSettled(reference, null, null))
-        {
-            return;
-        }
-
-        var remembered = _store.Records.Get(key)?.Signature;
-        if (_verifier.IsSettled(reference, remembered?.Rule, remembered?.KeyFingerprint))
-        {
-            return;
-        }
-
-        repository ??= await OpenRepositoryAsync(reference, request, cancellationToken);
-        RememberSignature(key, await VerifySignatureAsync(repository, reference, manifestDigest, request, cancellationToken));
-    }
-
-    /// <returns>The verification to remember with the model; null when nothing was verified (no rule, or a failed <c>warn</c>).</returns>
-    private async Task<CachedSignature?> VerifySignatureAsync(
-        RepositoryClient repository, OciReference reference, string manifestDigest, ModelRequest request, CancellationToken cancellationToken)
-    {
-        if (_verifier is null)
-        {
-            return null;
-        }
-
-        SignatureVerdict verdict;
+        var (repository, credential) = await ConnectAsync(reference, request, cancellationToken);
         try
         {
-            verdict = await _verifier.VerifyAsync(repository, reference, manifestDigest, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // A refusal's message already names the reference, the rule and why; it keeps its PermissionDenied kind.
-            throw e is SignaturePolicyViolationException
-                ? new ModelPullException(FailureKind.PermissionDenied, reference.ToString(), e.Message, e) { Step = "verify signature" }
-                : ModelPullException.From(e, reference.ToString(), "verify signature");
-        }
-
-        if (verdict is { Outcome: SignatureOutcome.Verified, KeyFingerprint: { } fingerprint })
-        {
-            return new CachedSignature { Rule = verdict.RuleName, KeyFingerprint = fingerprint, VerifiedAt = verdict.VerifiedAt };
-        }
-
-        if (!verdict.Passed)
-        {
-            request.Observer?.Warning(
-                $"{reference.WithDigest(manifestDigest)} fails signature rule '{verdict.RuleName}' (warn, mounted anyway): "
-                + $"{SignatureMetrics.Label(verdict.Outcome).Replace('_', ' ')}: {verdict.Reason}");
-        }
-
-        return null;
-    }
-
-    private void RememberSignature(string key, CachedSignature? signature)
-    {
-        if (signature is not null)
-        {
-            _store.Records.RecordSignature(key, signature);
-        }
-    }
-
-    private async Task<(RepositoryClient Repository, ResolvedModel Model)> ResolveAsync(OciReference reference, ModelRequest request, CancellationToken cancellationToken)
-    {
-        var repository = await OpenRepositoryAsync(reference, request, cancellationToken);
-        try
-        {
-            return (repository, await ModelResolver.ResolveAsync(repository, cancellationToken));
+            return (repository, await ModelResolver.ResolveAsync(repository, cancellationToken), credential);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -308,14 +268,14 @@ public sealed class PullPipeline : IDisposable
         }
     }
 
-    private async Task<RepositoryClient> OpenRepositoryAsync(OciReference reference, ModelRequest request, CancellationToken cancellationToken)
+    private async Task<(RepositoryClient Repository, RegistryCredential? Credential)> ConnectAsync(OciReference reference, ModelRequest request, CancellationToken cancellationToken)
     {
         try
         {
             var credential = await _credentials.ResolveAsync(
                 reference.Registry, request.Credentials ?? CredentialContext.FromVolume(request.Secrets, null), cancellationToken);
             var registry = _registry ?? throw new InvalidOperationException("this pipeline resolves no references: pass the resolved model");
-            return registry.Repository(reference, credential);
+            return (registry.Repository(reference, credential), credential);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

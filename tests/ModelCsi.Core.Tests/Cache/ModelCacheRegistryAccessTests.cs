@@ -165,4 +165,34 @@ public sealed class ModelCacheRegistryAccessTests(TwoRegistriesFixture registrie
             }
         }
     }
+
+    [Fact]
+    public async Task A_private_model_cached_for_one_tenant_is_not_served_by_digest_to_a_tenant_without_its_credentials()
+    {
+        var credential = RegistryCredential.Basic(BasicAuthRegistryFixture.User, BasicAuthRegistryFixture.Password);
+        var repository = OciTestContent.UniqueRepository("tenant");
+        var packed = await TestModels.PushAsync(privateRegistry.Registry.Host, repository, "v1", Source(4), credential: credential);
+        await using var proxy = FaultProxy.Start(privateRegistry.Registry.Host);
+        using var client = new RegistryClient(OciTestContent.QuickRetries());
+        using var cache = Cache(client, CacheMetrics.Unexported());
+        var secrets = new Dictionary<string, string> { ["username"] = BasicAuthRegistryFixture.User, ["password"] = BasicAuthRegistryFixture.Password };
+        var byDigest = $"{proxy.Host}/{repository}@{packed.ManifestDigest}";
+        await cache.AcquireAsync(new ModelRequest($"{proxy.Host}/{repository}:v1", secrets)).WaitAsync(Patience);
+
+        var noSecret = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest(byDigest)).WaitAsync(Patience));
+        var wrongSecret = await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(
+            new ModelRequest(byDigest, new Dictionary<string, string> { ["username"] = BasicAuthRegistryFixture.User, ["password"] = "guess" })).WaitAsync(Patience));
+        // The owner's credentials were accepted for this repository when it was pulled: no request, even with the registry down.
+        proxy.FailNextRequests("/v2/", 10_000);
+        var requests = proxy.Requests.Count;
+        var owner = await cache.AcquireAsync(new ModelRequest(byDigest, secrets)).WaitAsync(Patience);
+
+        Assert.Equal(FailureKind.PermissionDenied, noSecret.Kind);
+        Assert.Equal(FailureKind.PermissionDenied, wrongSecret.Kind);
+        Assert.True(File.Exists(Path.Combine(owner.ModelPath, "model.safetensors")));
+        Assert.Equal(requests, proxy.Requests.Count);
+        var record = await File.ReadAllTextAsync(cache.Layout.ModelRecord(packed.ManifestDigest));
+        Assert.DoesNotContain(BasicAuthRegistryFixture.Password, record, StringComparison.Ordinal);
+        Assert.DoesNotContain(BasicAuthRegistryFixture.User, record, StringComparison.Ordinal);
+    }
 }

@@ -275,7 +275,7 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
     }
 
     [Fact]
-    public async Task A_moved_tag_resolves_to_the_new_model_while_the_old_one_stays_cached()
+    public async Task A_moved_tag_resolves_to_the_new_model_under_Always_while_IfNotPresent_keeps_the_last_resolution_and_the_old_one_stays_cached()
     {
         var repository = OciTestContent.UniqueRepository("moving");
         var (reference, first, _) = await PushSampleAsync(10, repository: repository);
@@ -283,8 +283,12 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         var old = await cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
 
         var (_, second, files) = await PushSampleAsync(11, repository: repository);
-        var moved = await cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
+        var kept = await cache.AcquireAsync(new ModelRequest(reference) { PullPolicy = PullPolicy.IfNotPresent }).WaitAsync(Patience);
+        var moved = await cache.AcquireAsync(new ModelRequest(reference) { PullPolicy = PullPolicy.Always }).WaitAsync(Patience);
+        var followed = await cache.AcquireAsync(new ModelRequest(reference)).WaitAsync(Patience);
 
+        Assert.Equal(first.ManifestDigest, kept.ManifestDigest);
+        Assert.Equal(second.ManifestDigest, followed.ManifestDigest);
         Assert.Equal(first.ManifestDigest, old.ManifestDigest);
         Assert.Equal(second.ManifestDigest, moved.ManifestDigest);
         AssertSameFiles(files, moved.ModelPath);

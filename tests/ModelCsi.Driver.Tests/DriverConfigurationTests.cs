@@ -178,6 +178,30 @@ public sealed partial class DriverConfigurationTests
     }
 
     [Fact]
+    public async Task A_failed_publish_is_logged_once_with_its_pod_and_no_forged_lines()
+    {
+        var driver = await DriverProcess.StartAsync(null, "--log-format", "json");
+        await using (driver)
+        {
+            var request = NodeValidationOverSocketTests.ValidPublish(driver.Scratch.Combine("pods", "p", "mount"));
+            request.VolumeContext["modelRef"] = "Not A Reference";
+            request.VolumeContext["csi.storage.k8s.io/pod.name"] = "infer-0";
+            request.VolumeContext["csi.storage.k8s.io/pod.namespace"] = "ml";
+            request.VolumeId = "vol-1\n{\"level\":\"Critical\",\"message\":\"forged\"}";
+
+            await Assert.ThrowsAsync<RpcException>(() => new Node.NodeClient(driver.Channel)
+                .NodePublishVolumeAsync(request, new CallOptions(deadline: DateTime.UtcNow + DriverProcess.Patience)).ResponseAsync);
+            await Eventually.ValueAsync(() => driver.Output, output => output.Contains("RpcFailed", StringComparison.Ordinal), DriverProcess.Patience);
+
+            var failures = driver.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains("InvalidArgument", StringComparison.Ordinal)).ToList();
+            var failure = Assert.Single(failures);
+            Assert.Contains("ml", failure, StringComparison.Ordinal);
+            Assert.Contains("infer-0", failure, StringComparison.Ordinal);
+            Assert.DoesNotContain(driver.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("{\"level\":\"Critical\"", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public void Every_log_message_of_the_driver_and_core_has_its_own_event_id()
     {
         var messages = new[] { typeof(DriverOptions).Assembly, typeof(Core.Cache.ByteSize).Assembly }

@@ -17,7 +17,10 @@ internal sealed class ExceptionMappingInterceptor(
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
         var call = RpcCall.From(context.Method, request);
-        using var scope = Log.RpcScope(logger, call.Method, call.VolumeId ?? "-", call.TargetPath ?? "-");
+        // Ids and paths are escaped: a CRLF in a volume id must not forge log lines.
+        using var scope = Log.RpcScope(logger, call.Method, CsiRequestValidation.Shown(call.VolumeId ?? "-"), CsiRequestValidation.Shown(call.TargetPath ?? "-"));
+        // The failure line is written here, after the service's own scopes have closed: the pod goes on it from the request.
+        using var podScope = call.Pod is { } pod ? Log.PodScope(logger, pod.Namespace, pod.Name, "-") : null;
         Log.RpcStarted(logger, call.Method);
         var started = timeProvider.GetTimestamp();
         var code = StatusCode.Unknown;

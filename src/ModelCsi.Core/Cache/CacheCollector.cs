@@ -175,8 +175,10 @@ internal sealed class CacheCollector(ModelStore store)
     /// <summary>Bytes a pull may add once the cache holds <paramref name="cacheBytesAfter"/> instead of <paramref name="cacheBytesNow"/>.</summary>
     private long AvailableAfter(long cacheBytesNow, long cacheBytesAfter)
     {
-        var byLimit = store.Options.MaxSize.IsZero ? long.MaxValue : store.Options.MaxSize.Bytes - cacheBytesAfter;
-        var byDisk = store.FileSystemSpace() is { } fs ? fs.Free + (cacheBytesNow - cacheBytesAfter) - fs.Reserve : long.MaxValue;
+        // Bytes promised to pulls in progress are spoken for, whatever of them is written yet.
+        var reserved = store.ReservedBytes;
+        var byLimit = store.Options.MaxSize.IsZero ? long.MaxValue : store.Options.MaxSize.Bytes - cacheBytesAfter - reserved;
+        var byDisk = store.FileSystemSpace() is { } fs ? fs.Free + (cacheBytesNow - cacheBytesAfter) - fs.Reserve - reserved : long.MaxValue;
         return Math.Min(byLimit, byDisk);
     }
 

@@ -19,6 +19,11 @@ public sealed class ModelStore
     // layers are not yet referenced by any model but must survive a collection.
     private readonly Dictionary<ModelLease, (string ManifestDigest, OciManifest Manifest)> _activePulls = [];
 
+    // What pulls in progress were promised they may still write: a pull asking for room sees the others' promises,
+    // so concurrent pulls cannot each be told the same free bytes. Room checks run one at a time.
+    private readonly Dictionary<ModelLease, long> _reservations = [];
+    private readonly Lock _roomCheck = new();
+
     /// <param name="fileSync">The durability calls (tests record them); the real ones by default.</param>
     public ModelStore(IOptions<ModelCacheOptions> options, TimeProvider time, ILogger logger, CacheMetrics? metrics = null, IFileSync? fileSync = null)
     {
@@ -145,10 +150,14 @@ public sealed class ModelStore
         lock (Gate)
         {
             _activePulls.Remove(lease);
+            _reservations.Remove(lease);
         }
 
         lease.Dispose();
     }
+
+    /// <summary>Bytes promised to pulls in progress (call under <see cref="Gate"/>).</summary>
+    internal long ReservedBytes => _reservations.Values.Sum();
 
     /// <summary>Pulls in progress (call under <see cref="Gate"/>).</summary>
     internal IEnumerable<(string CacheKey, string ManifestDigest, OciManifest Manifest)> ActivePulls =>
@@ -171,9 +180,23 @@ public sealed class ModelStore
 
     /// <summary>Makes room for a pull by evicting unused models, or fails with the bytes needed and available.</summary>
     /// <returns>The bytes the pull may write: what tar layers may expand to is bounded by it, not by their compressed size.</returns>
-    internal long EnsureRoomFor(string reference, string cacheKey, OciManifest manifest)
+    internal long EnsureRoomFor(string reference, string cacheKey, OciManifest manifest, ModelLease pull)
     {
-        var needed = BytesToWrite(manifest);
+        lock (_roomCheck)
+        {
+            var available = CheckRoom(reference, cacheKey, manifest, out var needed);
+            lock (Gate)
+            {
+                _reservations[pull] = Math.Max(0, needed);
+            }
+
+            return available;
+        }
+    }
+
+    private long CheckRoom(string reference, string cacheKey, OciManifest manifest, out long needed)
+    {
+        needed = BytesToWrite(manifest);
         if (needed <= 0)
         {
             return long.MaxValue;

@@ -301,7 +301,7 @@ public sealed class PullPipeline : IDisposable
             Log.PullStarted(_logger, display, key, manifest.Layers.Count, total);
             observers.Started(display, digest, total);
             // A compressed layer may expand to anything: what it may write is the room left, not its size.
-            totals.ExpansionBudget = _store.EnsureRoomFor(display, key, manifest);
+            totals.ExpansionBudget = _store.EnsureRoomFor(display, key, manifest, pull);
 
             step = "download layers";
             await Parallel.ForEachAsync(

@@ -78,10 +78,13 @@ internal static class CsiRequestValidation
         }
     }
 
-    /// <summary>The start of a value, with control characters escaped, for messages and logs.</summary>
-    public static string Shown(string value)
+    /// <summary>The start of a value, with control characters escaped, for error messages.</summary>
+    public static string Shown(string value) => Escaped(value, ShownChars);
+
+    /// <summary>A value for a log line: control characters escaped (no forged lines), bounded to <paramref name="max"/> characters.</summary>
+    public static string Escaped(string value, int max = MaxPathLength)
     {
-        var head = value.Length > ShownChars ? value[..ShownChars] + $"…({value.Length} chars)" : value;
+        var head = value.Length > max ? value[..max] + $"…({value.Length} chars)" : value;
         return string.Concat(head.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()));
     }
 

@@ -18,7 +18,7 @@ internal sealed class ExceptionMappingInterceptor(
     {
         var call = RpcCall.From(context.Method, request);
         // Ids and paths are escaped: a CRLF in a volume id must not forge log lines.
-        using var scope = Log.RpcScope(logger, call.Method, CsiRequestValidation.Shown(call.VolumeId ?? "-"), CsiRequestValidation.Shown(call.TargetPath ?? "-"));
+        using var scope = Log.RpcScope(logger, call.Method, CsiRequestValidation.Escaped(call.VolumeId ?? "-"), CsiRequestValidation.Escaped(call.TargetPath ?? "-"));
         // The failure line is written here, after the service's own scopes have closed: the pod goes on it from the request.
         using var podScope = call.Pod is { } pod ? Log.PodScope(logger, pod.Namespace, pod.Name, "-") : null;
         Log.RpcStarted(logger, call.Method);

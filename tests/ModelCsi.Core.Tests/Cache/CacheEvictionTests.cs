@@ -363,4 +363,56 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
 
         Assert.Null(limited.Store.Records.FindResolution(a.Reference, null));
     }
+
+    [Fact]
+    public async Task Concurrent_pulls_never_take_the_cache_past_its_limit_together()
+    {
+        var models = new List<string>();
+        for (var seed = 101; seed < 107; seed++)
+        {
+            models.Add((await PushAsync(seed, weightBytes: 300_000)).Reference);
+        }
+
+        using var cache = NewCache(maxSize: 1_000_000);
+        long peak = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                try
+                {
+                    peak = Math.Max(peak, cache.MeasureCacheBytes());
+                }
+                catch (IOException)
+                {
+                    // A file renamed mid-walk; the next sample sees it.
+                }
+
+                await Task.Delay(1);
+            }
+        });
+
+        // Every model is held as it arrives, so eviction cannot make room: only the room check can keep the limit.
+        var pulls = models.Select((reference, i) => Task.Run(() => cache.AcquireAsync(new ModelRequest(reference) { Holder = LeaseHolder.Volume($"vol-{i}", "/pods/x") }))).ToList();
+        var outcomes = await Task.WhenAll(pulls.Select(async p =>
+        {
+            try
+            {
+                await p;
+                return (FailureKind?)null;
+            }
+            catch (ModelPullException e)
+            {
+                return e.Kind;
+            }
+        }));
+        await sampling.CancelAsync();
+        await sampler;
+        peak = Math.Max(peak, cache.MeasureCacheBytes());
+
+        Assert.True(peak <= 1_000_000, $"the cache peaked at {peak} bytes");
+        Assert.Contains(outcomes, o => o is null);
+        Assert.All(outcomes.Where(o => o is not null), o => Assert.Equal(FailureKind.InsufficientStorage, o));
+    }
 }

@@ -5,36 +5,24 @@ using ModelCsi.Core.Oci;
 namespace ModelCsi.Cli.Commands;
 
 /// <summary>What a <see cref="RegistryCommand"/> hands its own work: the parsed command line, the model reference, loggers and console.</summary>
-public sealed class RegistryCommandContext
+public sealed class RegistryCommandContext(
+    ParseResult parseResult, OciReference reference, ILoggerFactory loggers, CliConsole console, bool quiet, RegistryCommandOptions registry)
 {
-    private readonly RegistryCommandOptions _registry;
+    public ParseResult ParseResult => parseResult;
 
-    internal RegistryCommandContext(
-        ParseResult parseResult, OciReference reference, ILoggerFactory loggers, CliConsole console, bool quiet, RegistryCommandOptions registry)
-    {
-        ParseResult = parseResult;
-        Reference = reference;
-        Loggers = loggers;
-        Console = console;
-        Quiet = quiet;
-        _registry = registry;
-    }
+    public OciReference Reference => reference;
 
-    public ParseResult ParseResult { get; }
+    public ILoggerFactory Loggers => loggers;
 
-    public OciReference Reference { get; }
-
-    public ILoggerFactory Loggers { get; }
-
-    public CliConsole Console { get; }
+    public CliConsole Console => console;
 
     /// <summary>--quiet: print no progress.</summary>
-    public bool Quiet { get; }
+    public bool Quiet => quiet;
 
     /// <summary>
     /// Opens the connection to the reference's repository (reading credentials, maybe from stdin). Left to the
     /// command so it can reject bad local input (keys, directories) before anything is asked of the registry.
     /// </summary>
     public Task<RegistryConnection> ConnectAsync(CancellationToken cancellationToken) =>
-        RegistryConnection.OpenAsync(ParseResult, _registry, Console, Reference, Loggers, cancellationToken);
+        RegistryConnection.OpenAsync(parseResult, registry, console, reference, loggers, cancellationToken);
 }

@@ -11,7 +11,7 @@ using ModelCsi.Core.Oci;
 namespace ModelCsi.Cli.Commands;
 
 /// <summary><c>modelcsi inspect &lt;ref&gt; [--json]</c>: shows a model's manifest, layers and config without pulling it.</summary>
-public sealed class InspectCommand : Command
+public sealed class InspectCommand : RegistryCommand
 {
     // A config is a few KiB; a descriptor claiming more is not something to load into memory.
     private const long MaxConfigBytes = 4 * 1024 * 1024;
@@ -22,52 +22,30 @@ public sealed class InspectCommand : Command
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private readonly CliConsole _console;
-    private readonly GlobalOptions _globals;
-    private readonly RegistryCommandOptions _registry = new();
-
-    private readonly Argument<string> _reference = new("ref") { Description = "The model to inspect, by tag or digest" };
-
     private readonly Option<bool> _json = new("--json") { Description = "Print a machine-readable JSON document" };
 
     public InspectCommand(CliConsole console, GlobalOptions globals)
-        : base("inspect", "Show a model artifact's manifest, layers and config.")
+        : base("inspect", "Show a model artifact's manifest, layers and config.", "The model to inspect, by tag or digest", console, globals)
     {
-        _console = console;
-        _globals = globals;
-        Add(_reference);
-        Add(_json);
-        _registry.AddTo(this);
-        SetAction(RunAsync);
+        AddSymbols([Reference], [_json]);
     }
 
-    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(RegistryCommandContext context, CancellationToken cancellationToken)
     {
-        var referenceText = parseResult.GetValue(_reference) ?? string.Empty;
-        var verbose = parseResult.GetValue(_globals.Verbose);
-        using var loggers = CliLogging.Create(verbose);
-        try
+        using var connection = await context.ConnectAsync(cancellationToken);
+        var model = await ModelResolver.ResolveAsync(connection.Repository, cancellationToken);
+        var config = await ReadConfigAsync(connection.Repository, model.Manifest.Config, cancellationToken);
+        var document = Describe(model, config);
+        if (context.ParseResult.GetValue(_json))
         {
-            var reference = OciReference.Parse(referenceText);
-            using var connection = await RegistryConnection.OpenAsync(parseResult, _registry, _console, reference, loggers, cancellationToken);
-            var model = await ModelResolver.ResolveAsync(connection.Repository, cancellationToken);
-            var config = await ReadConfigAsync(connection.Repository, model.Manifest.Config, cancellationToken);
-            var document = Describe(model, config);
-            if (parseResult.GetValue(_json))
-            {
-                await _console.Out.WriteLineAsync(document.ToJsonString(JsonOutput));
-            }
-            else
-            {
-                await _console.Out.WriteAsync(Text(model, config));
-            }
+            await context.Console.Out.WriteLineAsync(document.ToJsonString(JsonOutput));
+        }
+        else
+        {
+            await context.Console.Out.WriteAsync(Text(model, config));
+        }
 
-            return ExitCodes.Success;
-        }
-        catch (Exception e)
-        {
-            return ErrorReport.Write(e, $"inspect {referenceText}", _console, verbose);
-        }
+        return ExitCodes.Success;
     }
 
     private static async Task<ModelConfig> ReadConfigAsync(RepositoryClient repository, OciDescriptor descriptor, CancellationToken cancellationToken)

@@ -3,12 +3,11 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using ModelCsi.Cli.Output;
 using ModelCsi.Core.ModelPack;
-using ModelCsi.Core.Oci;
 
 namespace ModelCsi.Cli.Commands;
 
 /// <summary><c>modelcsi push &lt;dir&gt; &lt;ref&gt;</c>: packs a directory as a ModelPack artifact and pushes it.</summary>
-public sealed class PushCommand : Command
+public sealed class PushCommand : RegistryCommand
 {
     private static readonly Dictionary<string, LayerForm> Forms = new(StringComparer.Ordinal)
     {
@@ -18,13 +17,7 @@ public sealed class PushCommand : Command
         ["tar+zstd"] = LayerForm.TarZstd,
     };
 
-    private readonly CliConsole _console;
-    private readonly GlobalOptions _globals;
-    private readonly RegistryCommandOptions _registry = new();
-
     private readonly Argument<string> _directory = new("dir") { Description = "The model directory to pack" };
-
-    private readonly Argument<string> _reference = new("ref") { Description = "Where to push, e.g. registry.example.com/models/llama:v1" };
 
     private readonly Option<string> _form = new("--form")
     {
@@ -48,67 +41,51 @@ public sealed class PushCommand : Command
     private readonly Option<string?> _version = new("--version") { Description = "Model version written to the config descriptor" };
 
     public PushCommand(CliConsole console, GlobalOptions globals)
-        : base("push", "Pack a model directory as a ModelPack artifact and push it to a registry.")
+        : base("push", "Pack a model directory as a ModelPack artifact and push it to a registry.",
+            "Where to push, e.g. registry.example.com/models/llama:v1", console, globals)
     {
-        _console = console;
-        _globals = globals;
         _form.AcceptOnlyFromAmong([.. Forms.Keys]);
         _compressNonWeights.AcceptOnlyFromAmong("gzip", "zstd");
         _family.AcceptOnlyFromAmong("cncf", "cnai");
-        Add(_directory);
-        Add(_reference);
-        Add(_form);
-        Add(_compressNonWeights);
-        Add(_family);
-        Add(_name);
-        Add(_version);
-        _registry.AddTo(this);
-        SetAction(RunAsync);
+        AddSymbols([_directory, Reference], [_form, _compressNonWeights, _family, _name, _version]);
     }
 
-    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(RegistryCommandContext context, CancellationToken cancellationToken)
     {
-        var referenceText = parseResult.GetValue(_reference) ?? string.Empty;
-        var verbose = parseResult.GetValue(_globals.Verbose);
-        using var loggers = CliLogging.Create(verbose);
         var work = Path.Join(Path.GetTempPath(), "modelcsi-push-" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
-            var reference = OciReference.Parse(referenceText);
-            var directory = parseResult.GetValue(_directory) ?? string.Empty;
+            var directory = context.ParseResult.GetValue(_directory) ?? string.Empty;
             if (!Directory.Exists(directory))
             {
                 throw new CliUsageException($"'{directory}' is not a directory");
             }
 
-            var packed = await new ModelPacker(loggers.CreateLogger<ModelPacker>()).PackAsync(directory, work, PackOptions(parseResult), cancellationToken);
+            var packer = new ModelPacker(context.Loggers.CreateLogger<ModelPacker>());
+            var packed = await packer.PackAsync(directory, work, PackOptions(context.ParseResult), cancellationToken);
             foreach (var skipped in packed.SkippedEntries)
             {
-                await _console.Error.WriteLineAsync($"warning: not packed: {skipped}");
+                await context.Console.Error.WriteLineAsync($"warning: not packed: {skipped}");
             }
 
-            using var connection = await RegistryConnection.OpenAsync(parseResult, _registry, _console, reference, loggers, cancellationToken);
-            var printer = parseResult.GetValue(_globals.Quiet) ? null : new TransferProgressPrinter("pushing", _console);
+            using var connection = await context.ConnectAsync(cancellationToken);
+            var printer = context.Quiet ? null : new TransferProgressPrinter("pushing", context.Console);
             PushResult result;
             try
             {
-                result = await new ModelPusher(loggers.CreateLogger<ModelPusher>()).PushAsync(connection.Repository, packed, printer, cancellationToken);
+                result = await new ModelPusher(context.Loggers.CreateLogger<ModelPusher>()).PushAsync(connection.Repository, packed, printer, cancellationToken);
             }
             finally
             {
                 printer?.Finish();
             }
 
-            var pinned = reference.Digest is null ? reference.WithDigest(result.ManifestDigest) : reference;
-            await _console.Out.WriteLineAsync($"pushed {pinned}");
-            await _console.Out.WriteLineAsync(
+            var pinned = context.Reference.Digest is null ? context.Reference.WithDigest(result.ManifestDigest) : context.Reference;
+            await context.Console.Out.WriteLineAsync($"pushed {pinned}");
+            await context.Console.Out.WriteLineAsync(
                 $"{result.LayerCount} layers, {result.LayerBytes} bytes ({ByteSize.Format(result.LayerBytes)}); "
                 + $"{result.BlobsUploaded} blobs uploaded ({result.BytesUploaded} bytes), {result.BlobsSkipped} already present");
             return ExitCodes.Success;
-        }
-        catch (Exception e)
-        {
-            return ErrorReport.Write(e, $"push {referenceText}", _console, verbose);
         }
         finally
         {

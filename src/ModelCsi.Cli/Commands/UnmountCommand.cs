@@ -1,39 +1,25 @@
 using System.CommandLine;
-using ModelCsi.Cli.Output;
 
 namespace ModelCsi.Cli.Commands;
 
 /// <summary><c>modelcsi umount NAME --socket PATH</c>: removes a mount from a dynamic volume (cancelling its pull if still running).</summary>
-public sealed class UnmountCommand : Command
+public sealed class UnmountCommand : DynamicSocketCommand
 {
-    private readonly CliConsole _console;
-    private readonly GlobalOptions _globals;
     private readonly Argument<string> _name = new("name") { Description = "Name of the mount" };
-    private readonly Option<string?> _socket = DynamicSocketClient.CreateSocketOption();
 
     public UnmountCommand(CliConsole console, GlobalOptions globals)
-        : base("umount", "Unmount a model from a dynamic volume.")
+        : base("umount", "Unmount a model from a dynamic volume.", console, globals)
     {
-        _console = console;
-        _globals = globals;
         Add(_name);
-        Add(_socket);
-        SetAction(RunAsync);
     }
 
-    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override string ErrorLabel(ParseResult parseResult) => $"{Name} {parseResult.GetValue(_name)}";
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, DynamicSocketClient client, CancellationToken cancellationToken)
     {
         var name = parseResult.GetValue(_name)!;
-        try
-        {
-            using var client = DynamicSocketClient.Open(parseResult, _socket, _console);
-            await client.UnmountAsync(name, cancellationToken);
-            await _console.Out.WriteLineAsync($"unmounted {name}");
-            return ExitCodes.Success;
-        }
-        catch (Exception e)
-        {
-            return ErrorReport.Write(e, $"umount {name}", _console, parseResult.GetValue(_globals.Verbose));
-        }
+        await client.UnmountAsync(name, cancellationToken);
+        await Console.Out.WriteLineAsync($"unmounted {name}");
+        return ExitCodes.Success;
     }
 }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Threading.Channels;
+using ModelCsi.Core.IO;
 
 namespace ModelCsi.Core.Transfer;
 
@@ -7,17 +9,11 @@ namespace ModelCsi.Core.Transfer;
 /// consumer's buffer. The end of the stream is only reported after <c>verified</c> completed, so a
 /// consumer never sees a clean end of a blob whose digest or size is wrong; it gets the error instead.
 /// </summary>
-internal sealed class RingReadStream(ChannelReader<Chunk> chunks, Task verified, long length) : Stream
+internal sealed class RingReadStream(ChannelReader<Chunk> chunks, Task verified, long length) : ReadOnlyStreamBase
 {
     private Chunk? _current;
     private int _used;
     private long _position;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
 
     public override long Length => length;
 
@@ -27,11 +23,21 @@ internal sealed class RingReadStream(ChannelReader<Chunk> chunks, Task verified,
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    // Chunks arrive asynchronously; a synchronous reader waits on the async path through a pooled buffer.
+    public override int Read(Span<byte> buffer)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            var read = ReadAsync(rented.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
+            rented.AsSpan(0, read).CopyTo(buffer);
+            return read;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -74,14 +80,4 @@ internal sealed class RingReadStream(ChannelReader<Chunk> chunks, Task verified,
             chunk.Release();
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -25,6 +25,19 @@ public sealed class PipelinedBlobFetcherConsumerTests
     }
 
     [Fact]
+    public async Task A_consumer_that_reads_synchronously_gets_the_same_bytes()
+    {
+        var content = OciTestContent.RandomBytes((1 << 20) + 5, 26);
+        var received = new MemoryStream();
+
+        // Some decompressors and tar readers read with the synchronous Read; it must see the blob as the async path does.
+        await new PipelinedBlobFetcher(Small).FetchToConsumerAsync(
+            new BlobSource(new ScriptedBlobSource(content).OpenAt), OciTestContent.Describe(content), (s, ct) => Task.Run(() => s.CopyTo(received, 5000), ct));
+
+        Assert.Equal(content, received.ToArray());
+    }
+
+    [Fact]
     public async Task A_consumer_reading_a_corrupted_blob_gets_the_mismatch_instead_of_the_end()
     {
         var content = OciTestContent.RandomBytes(1 << 20, 22);

@@ -34,6 +34,11 @@ try
 {
     DriverConfiguration.Apply(builder.Configuration, commandLine);
     DriverStartup.CheckMetricsAddressFree(builder.Configuration[nameof(DriverOptions.MetricsAddress)]);
+    // Before anything else starts: a second instance must not take over (and delete) a live driver's socket.
+    if (CsiEndpoint.TryParse(builder.Configuration[nameof(DriverOptions.Endpoint)], out var liveCheckPath, out _))
+    {
+        CsiEndpoint.ThrowIfServed(liveCheckPath);
+    }
 }
 catch (DriverConfigurationException e)
 {
@@ -47,9 +52,12 @@ builder.Services.Configure<DriverRegistryOptions>(builder.Configuration);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IMounter, LibcMounter>();
 builder.Services.AddSingleton<VolumeOperationLocks>();
-builder.Services.AddSingleton<IPublishedVolumeStore>(sp => new PublishedVolumeStore(
-    sp.GetRequiredService<IOptions<DriverOptions>>().Value.RootDir,
-    sp.GetRequiredService<ILogger<PublishedVolumeStore>>()));
+builder.Services.AddSingleton<IPublishedVolumeStore>(sp =>
+{
+    var rootDir = sp.GetRequiredService<IOptions<DriverOptions>>().Value.RootDir;
+    HostDirectories.Secure(rootDir);
+    return new PublishedVolumeStore(rootDir, sp.GetRequiredService<ILogger<PublishedVolumeStore>>());
+});
 builder.Services.AddSingleton<PublishedLeases>();
 
 builder.Services.AddSingleton(sp => new RegistryClient(

@@ -48,6 +48,31 @@ public sealed class DriverLifecycleTests
     }
 
     [Fact]
+    public async Task A_second_driver_on_a_live_socket_refuses_to_start_and_the_first_keeps_serving()
+    {
+        var scratch = new ScratchDirectory();
+        var socketPath = scratch.Combine("plugin", "csi.sock");
+        var first = DriverProcess.Launch(scratch, socketPath);
+        await using (first)
+        {
+            await first.WaitUntilServingAsync();
+            // Its own root: only the socket is shared, as with a second DaemonSet pod on one node.
+            var second = DriverProcess.Launch(new ScratchDirectory(), socketPath);
+            await using (second)
+            {
+                Assert.True(await second.WaitForExitAsync(), second.Output);
+                second.WaitForOutputEnd();
+                Assert.Equal(2, second.ExitCode);
+                Assert.Contains("served by another running process", second.Output, StringComparison.Ordinal);
+            }
+
+            Assert.True(File.Exists(socketPath));
+            var probe = await new Identity.IdentityClient(first.Channel).ProbeAsync(new ProbeRequest(), Deadline);
+            Assert.True(probe.Ready);
+        }
+    }
+
+    [Fact]
     public async Task A_driver_in_all_mode_claims_the_controller_service_and_answers_its_capabilities()
     {
         var driver = await DriverProcess.StartAsync(null, "--mode", "all");

@@ -43,6 +43,11 @@ public sealed class CacheLayout
 
     public void CreateDirectories()
     {
+        // Root's alone: pods see models through bind mounts, which need no traversal of the host path, and no
+        // other host user may reach (let alone change) a cached file, whatever mode an artifact asked for.
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Directory.CreateDirectory(Root, ownerOnly);
+        File.SetUnixFileMode(Root, ownerOnly);
         foreach (var dir in new[] { Blobs, Layers, Models, Index, Temp })
         {
             Directory.CreateDirectory(dir);

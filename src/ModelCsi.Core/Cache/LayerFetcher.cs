@@ -33,7 +33,7 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
 
     public Task EnsureRawBlobAsync(RepositoryClient repository, OciDescriptor blob, PullTotals totals, CancellationToken cancellationToken)
     {
-        if (File.Exists(_layout.Blob(blob.Digest)))
+        if (LooksIntact(_layout.Blob(blob.Digest), blob))
         {
             return Task.CompletedTask;
         }
@@ -43,12 +43,12 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
 
     private async Task<bool> DownloadRawBlobAsync(RepositoryClient repository, OciDescriptor blob, PullTotals totals, CancellationToken cancellationToken)
     {
-        if (File.Exists(_layout.Blob(blob.Digest)))
+        CheckDigest(blob);
+        if (await IsIntactAsync(_layout.Blob(blob.Digest), blob, cancellationToken))
         {
             return true;
         }
 
-        CheckDigest(blob);
         // Resumes with Range from whatever a killed attempt left in the partial file; returns once the
         // blob verified and its data is on disk (fdatasync). The rename is made durable by syncing blobs/.
         await _fetcher.FetchToFileAsync(Source(repository, blob), blob, _layout.PartialBlob(blob.Digest), totals.NewTally(), cancellationToken);
@@ -115,6 +115,52 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
                 Directory.Delete(work, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// A cached blob is reused by digest without reading it only while nothing about it has changed that a
+    /// writer other than this driver could have done: its size is the descriptor's and neither group nor others
+    /// may write it (blobs are 0444 or 0555 once linked into a model; 0644 between download and assembly).
+    /// </summary>
+    private static bool LooksIntact(string path, OciDescriptor blob)
+    {
+        var info = new FileInfo(path);
+        return info.Exists && info.LinkTarget is null && info.Length == blob.Size
+            && (info.UnixFileMode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0;
+    }
+
+    /// <summary>
+    /// Whether a cached blob may be reused: one that looks changed is hashed again; if it still matches its
+    /// digest it stays (with the write bits taken away), otherwise it is deleted, to be downloaded again. Models
+    /// already linked to the old file keep it; only new links get the fresh copy.
+    /// </summary>
+    private async Task<bool> IsIntactAsync(string path, OciDescriptor blob, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists && info.LinkTarget is null)
+        {
+            return false;
+        }
+        if (LooksIntact(path, blob))
+        {
+            return true;
+        }
+        if (info.LinkTarget is null && info.Length == blob.Size)
+        {
+            string actual;
+            await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
+            {
+                actual = Digest.Sha256Prefix + Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, cancellationToken));
+            }
+            if (string.Equals(actual, blob.Digest, StringComparison.Ordinal))
+            {
+                File.SetUnixFileMode(path, info.UnixFileMode & ~(UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
+                return true;
+            }
+        }
+        Log.CachedBlobChanged(store.Logger, blob.Digest);
+        File.Delete(path);
+        return false;
     }
 
     private static BlobSource Source(RepositoryClient repository, OciDescriptor blob) =>

@@ -42,4 +42,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1013, Level = LogLevel.Debug, Message = "{Reference} served from this node's last resolution {CacheKey} under pullPolicy {Policy}, no registry request")]
     public static partial void KnownResolution(ILogger logger, string reference, string cacheKey, PullPolicy policy);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Cached blob {Digest} changed on disk (size, mode or content); it is downloaded again")]
+    public static partial void CachedBlobChanged(ILogger logger, string digest);
 }

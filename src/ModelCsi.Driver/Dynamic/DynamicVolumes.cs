@@ -25,6 +25,7 @@ internal sealed class DynamicVolumes(
     private readonly Lock _stagingLock = new();
     private readonly string _root = options.Value.RootDir;
     private bool _stagingReady;
+    private int _starting;
 
     public bool IsServing(string volumeId, string targetPath) => _active.ContainsKey(Layout(volumeId, targetPath).Key);
 
@@ -106,6 +107,7 @@ internal sealed class DynamicVolumes(
             Directory.Delete(layout.Directory);
         }
         File.Delete(layout.StateFile);
+        ReleaseStagingRootIfIdle(layout);
         Log.Unpublished(logger, volumeId, targetPath);
     }
 
@@ -128,39 +130,93 @@ internal sealed class DynamicVolumes(
         {
             return;
         }
-        EnsureStagingRoot(layout.StagingRoot);
-        Directory.CreateDirectory(layout.Models);
-        mounter.SetPropagation(layout.Directory, MountPropagation.Shared);
-        var volume = new DynamicVolume(volumeId, layout, store, mounter, credentials, logger);
+        EnsureStagingRoot(layout);
         try
         {
-            volume.Restore();
-            var api = await DynamicVolumeApi.StartAsync(volume, cancellationToken);
-            if (!_active.TryAdd(layout.Key, new Active(volume, api)))
+            // The volume's own directory keeps the usual 0755: it is the root of what the pod sees at its target,
+            // and the pod may run as any user. Host users cannot reach it: dynamic/ above it is 0700.
+            Directory.CreateDirectory(layout.Models);
+            mounter.SetPropagation(layout.Directory, MountPropagation.Shared);
+            var volume = new DynamicVolume(volumeId, layout, store, mounter, credentials, logger);
+            try
             {
-                await api.DisposeAsync();
+                volume.Restore();
+                var api = await DynamicVolumeApi.StartAsync(volume, cancellationToken);
+                if (!_active.TryAdd(layout.Key, new Active(volume, api)))
+                {
+                    await api.DisposeAsync();
+                    await volume.DisposeAsync();
+                }
+            }
+            catch
+            {
                 await volume.DisposeAsync();
+                throw;
             }
         }
-        catch
+        finally
         {
-            await volume.DisposeAsync();
-            throw;
+            lock (_stagingLock)
+            {
+                _starting--;
+            }
         }
     }
 
     /// <summary>Staging mounts are moved into the shared volume trees, and the kernel refuses to move a mount whose parent is shared.</summary>
-    private void EnsureStagingRoot(string stagingRoot)
+    /// <remarks>
+    /// Also makes dynamic/ 0700: the volumes' sockets (0666, so any user of the pod can use them) are reachable
+    /// only through the target each is bound at, never by another host user through the driver's directory.
+    /// Counts the start in progress so that a concurrent last unpublish does not take the staging root away.
+    /// </remarks>
+    private void EnsureStagingRoot(DynamicVolumeLayout layout)
     {
         lock (_stagingLock)
         {
+            _starting++;
             if (_stagingReady)
             {
                 return;
             }
-            Directory.CreateDirectory(stagingRoot);
-            mounter.SetPropagation(stagingRoot, MountPropagation.Private);
+            try
+            {
+                Directory.CreateDirectory(layout.DynamicRoot);
+                File.SetUnixFileMode(layout.DynamicRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                Directory.CreateDirectory(layout.StagingRoot);
+                mounter.SetPropagation(layout.StagingRoot, MountPropagation.Private);
+            }
+            catch
+            {
+                _starting--;
+                throw;
+            }
             _stagingReady = true;
+        }
+    }
+
+    /// <summary>After the last dynamic volume is gone, the staging root's self-bind goes too: the driver leaves no mount of its own behind.</summary>
+    private void ReleaseStagingRootIfIdle(DynamicVolumeLayout layout)
+    {
+        lock (_stagingLock)
+        {
+            if (!_active.IsEmpty || _starting > 0)
+            {
+                return;
+            }
+            // A volume not taken up after a restart still has its directory (and may still be unpublished later).
+            var others = Directory.Exists(layout.DynamicRoot)
+                && Directory.EnumerateFileSystemEntries(layout.DynamicRoot).Any(e => Path.GetFileName(e) != Path.GetFileName(layout.StagingRoot));
+            var staging = Directory.Exists(layout.StagingRoot) && Directory.EnumerateFileSystemEntries(layout.StagingRoot).Any();
+            if (others || staging)
+            {
+                return;
+            }
+            UnmountAll(layout.StagingRoot);
+            if (Directory.Exists(layout.StagingRoot))
+            {
+                Directory.Delete(layout.StagingRoot);
+            }
+            _stagingReady = false;
         }
     }
 

@@ -97,4 +97,25 @@ public sealed class CacheCommandTests(RegistryFixture fixture) : IClassFixture<R
         Assert.Contains("evicted 0 models", gc.Out, StringComparison.Ordinal);
         Assert.Contains(mounted.Digest, (await CliRun.RunAsync("cache", "ls", "--root-dir", root)).Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Cache_ls_names_the_ModelCache_pinning_a_model_and_gc_keeps_it()
+    {
+        var pinned = await PushAsync(9);
+        var root = _temp.Combine("root-pins");
+        using (var client = new RegistryClient(OciTestContent.QuickRetries()))
+        using (var cache = new ModelCache(Options.Create(new ModelCacheOptions { RootDirectory = root, ReservedFreeBytes = 0 }), client, new LayerUnpacker(), TimeProvider.System, NullLogger<ModelCache>.Instance))
+        {
+            await cache.AcquireAsync(new ModelRequest(pinned.Reference));
+        }
+
+        PinFile.Write(PinFile.PathFor(root), new Dictionary<string, string> { ["modelcache/llama"] = pinned.Digest });
+
+        var ls = await CliRun.RunAsync("cache", "ls", "--root-dir", root);
+        var gc = await CliRun.RunAsync("cache", "gc", "--root-dir", root, "--max-size", "1");
+
+        Assert.Contains(ls.Out.Split('\n'), l => l.Contains(pinned.Digest, StringComparison.Ordinal) && l.TrimEnd().EndsWith("modelcache/llama", StringComparison.Ordinal));
+        Assert.True(gc.ExitCode == 0, gc.ToString());
+        Assert.Contains("evicted 0 models", gc.Out, StringComparison.Ordinal);
+    }
 }

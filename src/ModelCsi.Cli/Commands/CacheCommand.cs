@@ -62,13 +62,13 @@ public sealed class CacheCommand : Command
             CacheRoot.RequireExisting(root);
             using var cache = Open(root, new ModelCacheOptions { RootDirectory = root, ReconcileAtStart = false }, out var users);
             var models = cache.ListModels().OrderByDescending(m => m.LastUsedAt).ToList();
-            await _console.Out.WriteLineAsync("REFERENCE\tDIGEST\tSIZE\tLAST USED\tIN USE\tTAGS (LAST RESOLVED)");
+            await _console.Out.WriteLineAsync("REFERENCE\tDIGEST\tSIZE\tLAST USED\tIN USE\tTAGS (LAST RESOLVED)\tPINNED BY");
             foreach (var model in models)
             {
                 var reference = model.References.Count > 0 ? model.References[^1] : "-";
                 await _console.Out.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{reference}\t{model.Key}\t{ByteSize.Format(model.Size)}\t{model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ}\t{users.GetValueOrDefault(model.Key)}\t{Tags(model)}"));
+                    $"{reference}\t{model.Key}\t{ByteSize.Format(model.Size)}\t{model.LastUsedAt:yyyy-MM-ddTHH:mm:ssZ}\t{users.GetValueOrDefault(model.Key)}\t{Tags(model)}\t{PinnedBy(root, model.Key)}"));
             }
 
             await _console.Out.WriteLineAsync(string.Create(
@@ -120,6 +120,13 @@ public sealed class CacheCommand : Command
         }
     }
 
+    /// <summary>The ModelCaches pinning the model on this node (from the driver's <c>state/pins.json</c>), or "-".</summary>
+    private static string PinnedBy(string root, string key)
+    {
+        var owners = PinFile.Read(PinFile.PathFor(root)).Where(p => p.Value == key).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+        return owners.Count > 0 ? string.Join(", ", owners) : "-";
+    }
+
     /// <summary>The tags this node last resolved to the model, each with when: what pull policies serve without asking.</summary>
     private static string Tags(CachedModelRecord model) =>
         model.Tags is { Count: > 0 } tags
@@ -146,6 +153,13 @@ public sealed class CacheCommand : Command
                 cache.Acquire(volume.CacheKey, LeaseHolder.Volume(volume.VolumeId, volume.TargetPath));
                 users[volume.CacheKey] = users.GetValueOrDefault(volume.CacheKey) + 1;
             }
+        }
+
+        // Pinned models (ModelCache warm-ups) are held too, as the driver holds them.
+        foreach (var (owner, key) in PinFile.Read(PinFile.PathFor(root)))
+        {
+            cache.Acquire(key, LeaseHolder.Pin(owner));
+            users[key] = users.GetValueOrDefault(key) + 1;
         }
 
         // Models mounted into dynamic volumes are in use too; their state files list them.

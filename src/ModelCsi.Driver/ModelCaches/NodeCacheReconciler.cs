@@ -111,6 +111,13 @@ public sealed class NodeCacheReconciler
             }
 
             desired = [.. Matching().Select(c => (c, KeyOf(c)))];
+            // Pins taken back from disk at start for ModelCaches that are gone (or no longer match) are let go once
+            // the full list is known; the others are taken over by their work below.
+            var wanted = desired.Select(d => d.Cache.Owner).Concat(_works.Values.Select(w => w.Owner)).ToHashSet(StringComparer.Ordinal);
+            foreach (var stale in _warmer.PinnedOwners.Where(o => !wanted.Contains(o)).ToList())
+            {
+                _warmer.Unpin(stale);
+            }
         }
 
         foreach (var (cache, key) in desired)

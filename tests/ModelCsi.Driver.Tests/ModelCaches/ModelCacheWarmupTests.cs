@@ -42,7 +42,7 @@ public sealed class ModelCacheWarmupTests(RegistryFixture registry) : IClassFixt
         using var client = new RegistryClient(OciTestContent.QuickRetries());
         using var cache = Cache(client);
         _cluster.Server.PutNode("node-a", Gpu);
-        await _cluster.StartNodeAsync("node-a", new CacheModelWarmer(cache));
+        await _cluster.StartNodeAsync("node-a", new CacheModelWarmer(cache, Microsoft.Extensions.Options.Options.Create(new Options.DriverOptions { RootDir = _temp.Combine("root") })));
 
         _cluster.Server.Put("modelcaches", Create("tiny", reference, Gpu));
         await Eventually.ValueAsync(() => Phase(_cluster.Server, "tiny", "node-a"), p => p == ModelCachePhase.Ready, ModelCacheCluster.Patience);
@@ -53,10 +53,20 @@ public sealed class ModelCacheWarmupTests(RegistryFixture registry) : IClassFixt
         Assert.Equal(packed.ManifestDigest, (string?)NodeEntry(_cluster.Server, "tiny", "node-a")!["digest"]);
         Assert.Equal(blobGets, proxy.CountRequests("GET", "/blobs/"));
         Assert.Contains(LeaseHolder.Pin("modelcache/tiny"), cache.Store.Leases.Holders(published.CacheKey));
+        // The pin is on disk: a restarted driver holds it again before any ModelCache is read.
+        Assert.Equal(published.CacheKey, PinFile.Read(PinFile.PathFor(_temp.Combine("root")))["modelcache/tiny"]);
+        using (var restarted = Cache(client))
+        {
+            var warmer = new CacheModelWarmer(restarted, Microsoft.Extensions.Options.Options.Create(new Options.DriverOptions { RootDir = _temp.Combine("root") }));
+            Assert.Equal(["modelcache/tiny"], warmer.PinnedOwners);
+            Assert.True(restarted.Store.Leases.IsHeld(published.CacheKey));
+        }
+
 
         published.Lease!.Dispose();
         _cluster.Server.Delete("modelcaches", "tiny");
         await Eventually.ValueAsync(() => cache.Store.Leases.IsHeld(published.CacheKey), held => !held, ModelCacheCluster.Patience);
+        Assert.Empty(PinFile.Read(PinFile.PathFor(_temp.Combine("root"))));
         using var limited = Cache(client, maxSize: 1);
         Assert.Equal([packed.ManifestDigest], limited.CollectGarbage().Evicted.Select(m => m.Key));
     }
@@ -70,7 +80,7 @@ public sealed class ModelCacheWarmupTests(RegistryFixture registry) : IClassFixt
         using var client = new RegistryClient(OciTestContent.QuickRetries());
         using var cache = Cache(client, maxSize: 100_000);
         _cluster.Server.PutNode("node-a", Gpu);
-        await _cluster.StartNodeAsync("node-a", new CacheModelWarmer(cache));
+        await _cluster.StartNodeAsync("node-a", new CacheModelWarmer(cache, Microsoft.Extensions.Options.Options.Create(new Options.DriverOptions { RootDir = _temp.Combine("root") })));
 
         _cluster.Server.Put("modelcaches", Create("big", $"{registry.Registry.Host}/{repository}@{packed.ManifestDigest}", Gpu));
 

@@ -49,25 +49,27 @@ public sealed class PullPolicyOverSocketTests(RegistryFixture registry) : IClass
     }
 
     [Fact]
-    public async Task IfNotPresent_serves_a_cached_tag_with_no_registry_request_also_while_the_registry_is_down_and_after_a_restart()
+    public async Task IfNotPresent_serves_a_cached_tag_with_no_registry_request_also_after_the_registry_is_stopped_and_after_a_restart()
     {
-        var repository = await PushAsync();
-        await using var proxy = FaultProxy.Start(registry.Registry.Host);
+        // A registry of its own, so this test can stop it.
+        var own = await RegistryProcess.StartAsync();
+        using var sources = new TempDirectory("modelcsi-policy");
+        var repository = OciTestContent.UniqueRepository("policy");
+        await TestModels.PushAsync(own.Host, repository, "v1", TestModels.WriteDirectory(sources.Path, new Dictionary<string, byte[]> { ["config.json"] = "{}"u8.ToArray() }));
+        await using var proxy = FaultProxy.Start(own.Host);
         var reference = $"{proxy.Host}/{repository}:v1";
         var scratch = new ScratchDirectory();
         var driver = await DriverProcess.StartAsync(scratch);
-        {
-            var node = new Node.NodeClient(driver.Channel);
-            await node.NodePublishVolumeAsync(Publish(scratch, "pod-a", reference), Deadline);
-            var afterFirst = proxy.Requests.Count;
+        var node = new Node.NodeClient(driver.Channel);
+        await node.NodePublishVolumeAsync(Publish(scratch, "pod-a", reference), Deadline);
+        var afterFirst = proxy.Requests.Count;
 
-            await node.NodePublishVolumeAsync(Publish(scratch, "pod-b", reference, "IfNotPresent"), Deadline);
-            Assert.Equal(afterFirst, proxy.Requests.Count);
+        await node.NodePublishVolumeAsync(Publish(scratch, "pod-b", reference, "IfNotPresent"), Deadline);
+        Assert.Equal(afterFirst, proxy.Requests.Count);
 
-            proxy.FailNextRequests("/v2/", 10_000);
-            await node.NodePublishVolumeAsync(Publish(scratch, "pod-c", reference), Deadline);
-            Assert.Equal(afterFirst, proxy.Requests.Count);
-        }
+        await own.DisposeAsync();
+        await node.NodePublishVolumeAsync(Publish(scratch, "pod-c", reference), Deadline);
+        Assert.Equal(afterFirst, proxy.Requests.Count);
 
         // Stopped without disposing: disposing would take the scratch directory (the cache) with it.
         driver.KillHard();
@@ -77,6 +79,7 @@ public sealed class PullPolicyOverSocketTests(RegistryFixture registry) : IClass
         await using var restarted = await DriverProcess.StartAsync(scratch);
         await new Node.NodeClient(restarted.Channel).NodePublishVolumeAsync(Publish(scratch, "pod-d", reference), Deadline);
         Assert.True(File.Exists(Path.Combine(scratch.Combine("kubelet", "pods", "pod-d", "volumes", "kubernetes.io~csi", "model", "mount"), "config.json")));
+        Assert.Equal(afterFirst, proxy.Requests.Count);
     }
 
     [Fact]

@@ -415,4 +415,17 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         Assert.Contains(outcomes, o => o is null);
         Assert.All(outcomes.Where(o => o is not null), o => Assert.Equal(FailureKind.InsufficientStorage, o));
     }
+
+    [Fact]
+    public async Task A_request_that_fails_before_any_pull_starts_is_counted_once_by_reason()
+    {
+        using var cache = NewCache();
+
+        await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest($"{fixture.Registry.Host}/none/such:v1")).WaitAsync(Patience));
+        await Assert.ThrowsAsync<ModelPullException>(() => cache.AcquireAsync(new ModelRequest("Not A Reference")).WaitAsync(Patience));
+
+        Assert.Equal(1, Value("modelcsi_pulls_failed_total{reason=\"NotFound\"}"));
+        Assert.Equal(1, Value("modelcsi_pulls_failed_total{reason=\"InvalidArgument\"}"));
+        Assert.Equal(0, Value("modelcsi_pulls_started_total"));
+    }
 }

@@ -34,6 +34,12 @@ internal sealed class DynamicVolumeLayout
 
     public string StateFile => System.IO.Path.Combine(DynamicRoot, Key + ".json");
 
+    /// <summary>
+    /// The volume's publish secrets (root only, 0600 in the 0700 driver directory): a restarted driver needs them to
+    /// pull the models the pod asks for next from a private registry. Not <c>.json</c>, so no reader of state files takes it for one.
+    /// </summary>
+    public string SecretsFile => System.IO.Path.Combine(DynamicRoot, Key + ".secrets");
+
     public string StagingRoot { get; }
 
     public static string StagingRootOf(string rootDirectory) => System.IO.Path.Combine(rootDirectory, "dynamic", ".staging");

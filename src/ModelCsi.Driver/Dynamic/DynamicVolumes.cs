@@ -35,6 +35,7 @@ internal sealed class DynamicVolumes(
     public async Task PublishAsync(string volumeId, string targetPath, CredentialContext credentials, CancellationToken cancellationToken = default)
     {
         var layout = Layout(volumeId, targetPath);
+        SaveSecrets(layout, credentials.Secrets);
         await StartAsync(volumeId, layout, credentials, cancellationToken);
         Directory.CreateDirectory(targetPath);
         mounter.BindReadOnly(layout.Directory, targetPath);
@@ -58,7 +59,8 @@ internal sealed class DynamicVolumes(
         };
         try
         {
-            await StartAsync(record.VolumeId, Layout(record.VolumeId, record.TargetPath), credentials, cancellationToken);
+            var layout = Layout(record.VolumeId, record.TargetPath);
+            await StartAsync(record.VolumeId, layout, credentials with { Secrets = LoadSecrets(layout) }, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
@@ -107,6 +109,7 @@ internal sealed class DynamicVolumes(
             Directory.Delete(layout.Directory);
         }
         File.Delete(layout.StateFile);
+        File.Delete(layout.SecretsFile);
         ReleaseStagingRootIfIdle(layout);
         Log.Unpublished(logger, volumeId, targetPath);
     }
@@ -123,6 +126,34 @@ internal sealed class DynamicVolumes(
             }
         }
     }
+
+    private static void SaveSecrets(DynamicVolumeLayout layout, IReadOnlyDictionary<string, string> secrets)
+    {
+        if (secrets.Count == 0)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(layout.DynamicRoot);
+        var temp = layout.SecretsFile + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        using (var stream = new FileStream(temp, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        {
+            System.Text.Json.JsonSerializer.Serialize(stream, secrets);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, layout.SecretsFile, overwrite: true);
+    }
+
+    private static IReadOnlyDictionary<string, string> LoadSecrets(DynamicVolumeLayout layout) =>
+        File.Exists(layout.SecretsFile)
+            ? System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllBytes(layout.SecretsFile)) ?? []
+            : new Dictionary<string, string>();
 
     private async Task StartAsync(string volumeId, DynamicVolumeLayout layout, CredentialContext credentials, CancellationToken cancellationToken)
     {

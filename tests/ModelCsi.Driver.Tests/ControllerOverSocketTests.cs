@@ -185,6 +185,8 @@ public sealed class ControllerOverSocketTests(ControllerFixture fixture) : IClas
         { "missing model parameter", "modelRef" },
         { "malformed reference", "Bad Reference" },
         { "content source", "volume_content_source" },
+        { "negative capacity", "capacity_range" },
+        { "bad pull policy", "pullPolicy" },
     };
 
     [Theory]
@@ -200,6 +202,8 @@ public sealed class ControllerOverSocketTests(ControllerFixture fixture) : IClas
             case "missing model parameter": request.Parameters.Clear(); request.Parameters["subPath"] = "x"; break;
             case "malformed reference": request.Parameters["modelRef"] = "Bad Reference"; break;
             case "content source": request.VolumeContentSource = new VolumeContentSource { Volume = new() { VolumeId = "other" } }; break;
+            case "negative capacity": request.CapacityRange = new CapacityRange { RequiredBytes = -1 }; break;
+            case "bad pull policy": request.Parameters["pullPolicy"] = "Sometimes"; break;
         }
 
         var error = await FailsAsync(() => Controller.CreateVolumeAsync(request, Deadline).ResponseAsync);

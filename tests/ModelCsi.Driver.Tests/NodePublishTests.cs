@@ -354,4 +354,32 @@ public sealed class NodePublishTests : IDisposable
         Assert.Equal("infer-0", posted.PodName);
         Assert.Equal("ml", posted.Namespace);
     }
+
+    [Fact]
+    public async Task Unpublish_leaves_a_real_tmpfs_stacked_over_the_bind_and_its_data_alone()
+    {
+        await PublishAsync(Publish());
+        Run("mount", "-t", "tmpfs", "tmpfs", _target);
+        await File.WriteAllTextAsync(Path.Combine(_target, "precious"), "data");
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => UnpublishAsync());
+        var wrongVolume = await Assert.ThrowsAsync<RpcException>(() => UnpublishAsync(volumeId: "vol-other"));
+
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Equal(StatusCode.FailedPrecondition, wrongVolume.StatusCode);
+        Assert.Equal("tmpfs", _mounter.FindMount(_target)!.FilesystemType);
+        Assert.Equal("data", await File.ReadAllTextAsync(Path.Combine(_target, "precious")));
+
+        // Once the foreign mount is gone, the unpublish goes through.
+        Run("umount", _target);
+        await UnpublishAsync();
+        Assert.False(Directory.Exists(_target));
+    }
+
+    private static void Run(string command, params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(command, arguments) { RedirectStandardError = true })!;
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
+    }
 }

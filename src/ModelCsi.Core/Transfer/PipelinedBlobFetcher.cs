@@ -48,12 +48,18 @@ public sealed class PipelinedBlobFetcher
     public async Task<LayerFetchResult> FetchToFileAsync(BlobSource source, OciDescriptor blob, string partialPath,
         ByteCountingTally? tally = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(source);
         ArgumentException.ThrowIfNullOrEmpty(partialPath);
+        return await RunAsync(source, blob, () => FetchToFileOnceOrTwiceAsync(source, blob, partialPath, tally, cancellationToken));
+    }
+
+    /// <summary>Checks the arguments every fetch takes and disposes a body opened ahead on the way out.</summary>
+    private static async Task<LayerFetchResult> RunAsync(BlobSource source, OciDescriptor blob, Func<Task<LayerFetchResult>> fetch)
+    {
+        ArgumentNullException.ThrowIfNull(source);
         CheckDescriptor(blob);
         try
         {
-            return await FetchToFileOnceOrTwiceAsync(source, blob, partialPath, tally, cancellationToken);
+            return await fetch();
         }
         finally
         {
@@ -107,20 +113,8 @@ public sealed class PipelinedBlobFetcher
     public async Task<LayerFetchResult> FetchToConsumerAsync(BlobSource source, OciDescriptor blob, Func<Stream, CancellationToken, Task> consume,
         ByteCountingTally? tally = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(consume);
-        CheckDescriptor(blob);
-        try
-        {
-            return await ConsumeWhileHashingAsync(source, blob, consume, tally, cancellationToken);
-        }
-        finally
-        {
-            if (source.Opened is { } opened)
-            {
-                await opened.DisposeAsync();
-            }
-        }
+        return await RunAsync(source, blob, () => ConsumeWhileHashingAsync(source, blob, consume, tally, cancellationToken));
     }
 
     private async Task<LayerFetchResult> ConsumeWhileHashingAsync(BlobSource source, OciDescriptor blob, Func<Stream, CancellationToken, Task> consume,

@@ -92,12 +92,23 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
         long written = 0;
         try
         {
-            await _fetcher.FetchToConsumerAsync(
-                Source(repository, layer),
-                layer,
-                async (stream, token) => written = (await unpacker.UnpackAsync(stream, layer, work, limits, token)).BytesWritten,
-                totals.NewTally(),
-                cancellationToken);
+            try
+            {
+                await _fetcher.FetchToConsumerAsync(
+                    Source(repository, layer),
+                    layer,
+                    async (stream, token) => written = (await unpacker.UnpackAsync(stream, layer, work, limits, token)).BytesWritten,
+                    totals.NewTally(),
+                    cancellationToken);
+            }
+            catch (ModelPackException format) when (format is not ExpansionLimitExceededException)
+            {
+                // A corrupted blob usually breaks the archive before its end, where the digest is checked: when the
+                // bytes do not match their digest, that is the cause to report, not a confusing archive error.
+                await ThrowIfCorruptAsync(repository, layer, format, cancellationToken);
+                throw;
+            }
+
             totals.SpendExpansion(written);
             ModelTreeLinker.MakeReadableByAll(work);
             // The unpacked files, their modes and directories reach the disk before the layer is renamed into
@@ -115,6 +126,18 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
                 Directory.Delete(work, recursive: true);
             }
         }
+    }
+
+    private async Task ThrowIfCorruptAsync(RepositoryClient repository, OciDescriptor layer, ModelPackException format, CancellationToken cancellationToken)
+    {
+        Log.CheckingDigestAfterFormatError(store.Logger, layer.Digest, format.Message);
+        // Reading the whole blob through the digest check, discarding it: DigestMismatchException if it is corrupt.
+        await _fetcher.FetchToConsumerAsync(
+            Source(repository, layer),
+            layer,
+            (stream, token) => stream.CopyToAsync(Stream.Null, 1 << 20, token),
+            tally: null,
+            cancellationToken);
     }
 
     /// <summary>

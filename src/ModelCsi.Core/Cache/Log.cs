@@ -45,4 +45,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Cached blob {Digest} changed on disk (size, mode or content); it is downloaded again")]
     public static partial void CachedBlobChanged(ILogger logger, string digest);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Layer {Digest} did not unpack ({Reason}); reading it through its digest check to tell corruption from a malformed artifact")]
+    public static partial void CheckingDigestAfterFormatError(ILogger logger, string digest, string reason);
 }

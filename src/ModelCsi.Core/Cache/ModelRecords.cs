@@ -25,43 +25,32 @@ internal sealed class ModelRecords(CacheLayout layout, TimeProvider time)
     }
 
     /// <summary>Marks the model used now by <paramref name="reference"/> (the most recent reference goes last).</summary>
-    public void Touch(string key, string reference)
-    {
-        lock (_lock)
+    public void Touch(string key, string reference) =>
+        Update(key, record => record with
         {
-            if (TryRead(layout.ModelRecord(key)) is not { } record)
-            {
-                return;
-            }
-
-            var references = record.References.Where(r => r != reference).Append(reference).ToList();
-            Write(record with { References = references, LastUsedAt = time.GetUtcNow() });
-        }
-    }
+            References = record.References.Where(r => r != reference).Append(reference).ToList(),
+            LastUsedAt = time.GetUtcNow(),
+        });
 
     /// <summary>The record of the model under <paramref name="key"/>, or null when there is none (or it is damaged).</summary>
     public CachedModelRecord? Get(string key) => TryRead(layout.ModelRecord(key));
 
-    /// <summary>Remembers a signature verification with the model's record (when the record exists).</summary>
-    /// <summary>Adds a grant to the model's access list (making the model private when it was not).</summary>
-    public void RecordAccess(string key, Func<CachedAccess?, CachedAccess> update)
-    {
-        lock (_lock)
-        {
-            if (TryRead(layout.ModelRecord(key)) is { } record)
-            {
-                Write(record with { Access = update(record.Access) });
-            }
-        }
-    }
+    /// <summary>Changes the model's access list (making the model private when it was public).</summary>
+    public void RecordAccess(string key, Func<CachedAccess?, CachedAccess> update) =>
+        Update(key, record => record with { Access = update(record.Access) });
 
-    public void RecordSignature(string key, CachedSignature signature)
+    /// <summary>Remembers a signature verification with the model's record.</summary>
+    public void RecordSignature(string key, CachedSignature signature) =>
+        Update(key, record => record with { Signature = signature });
+
+    /// <summary>Reads, changes and rewrites the model's record in one step; nothing when there is no record.</summary>
+    private void Update(string key, Func<CachedModelRecord, CachedModelRecord> change)
     {
         lock (_lock)
         {
             if (TryRead(layout.ModelRecord(key)) is { } record)
             {
-                Write(record with { Signature = signature });
+                Write(change(record));
             }
         }
     }

@@ -16,14 +16,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Skipping tar entry '{EntryName}' of type {EntryType} in layer {Digest}")]
     public static partial void SkippedTarEntry(ILogger logger, string entryName, string entryType, string digest);
 
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Pulling {Reference} ({Digest}): {Layers} layers, {Bytes} bytes, into {Staging}")]
-    public static partial void PullStarted(ILogger logger, string reference, string digest, int layers, long bytes, string staging);
-
     [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Pulled {Reference} ({Digest}): {Files} files, {Bytes} bytes, at {Destination}")]
     public static partial void PullCompleted(ILogger logger, string reference, string digest, int files, long bytes, string destination);
-
-    [LoggerMessage(EventId = 2007, Level = LogLevel.Debug, Message = "Unpacking layer {Digest} failed ({Reason}); reading on to check its digest")]
-    public static partial void CheckingDigestAfterUnpackFailure(ILogger logger, string digest, string reason);
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Could not remove the staging directory {Staging}: {Reason}")]
     public static partial void StagingNotRemoved(ILogger logger, string staging, string reason);

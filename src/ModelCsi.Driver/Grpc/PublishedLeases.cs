@@ -17,7 +17,7 @@ internal sealed class PublishedLeases
     /// <summary>Keeps the lease for the target; a lease already kept for it (an idempotent retry) is released.</summary>
     public void Keep(string volumeId, string target, ModelLease lease)
     {
-        var previous = _leases.AddOrUpdate((volumeId, target), lease, (_, old) =>
+        _leases.AddOrUpdate((volumeId, target), lease, (_, old) =>
         {
             if (!ReferenceEquals(old, lease))
             {
@@ -26,7 +26,6 @@ internal sealed class PublishedLeases
 
             return lease;
         });
-        _ = previous;
     }
 
     public bool Holds(string volumeId, string target) => _leases.ContainsKey((volumeId, target));

@@ -35,23 +35,33 @@ public sealed class DynamicMountCommandTests(RegistryFixture fixture) : IClassFi
         _driver.ErrorDataReceived += (_, e) => Record(e.Data);
         _driver.BeginOutputReadLine();
         _driver.BeginErrorReadLine();
-        await Eventually.ValueAsync(() => File.Exists(_temp.Combine("plugin", "csi.sock")) || _driver.HasExited, ready => ready, TimeSpan.FromSeconds(30));
-        Assert.False(_driver.HasExited, $"the driver exited at start:\n{_output}");
+        // xunit does not dispose a fixture whose InitializeAsync failed: a failed start must not leave the driver running.
+        try
+        {
+            await Eventually.ValueAsync(() => File.Exists(_temp.Combine("plugin", "csi.sock")) || _driver.HasExited, ready => ready, TimeSpan.FromSeconds(30));
+            Assert.False(_driver.HasExited, $"the driver exited at start:\n{_output}");
 
-        using var channel = CsiChannel.Open(Endpoint);
-        await new Node.NodeClient(channel).NodePublishVolumeAsync(
-            new NodePublishVolumeRequest
-            {
-                VolumeId = "csi-dyn",
-                TargetPath = Target,
-                VolumeCapability = new VolumeCapability
+            using var channel = CsiChannel.Open(Endpoint);
+            await new Node.NodeClient(channel).NodePublishVolumeAsync(
+                new NodePublishVolumeRequest
                 {
-                    Mount = new VolumeCapability.Types.MountVolume(),
-                    AccessMode = new VolumeCapability.Types.AccessMode { Mode = AccessMode.SingleNodeReaderOnly },
+                    VolumeId = "csi-dyn",
+                    TargetPath = Target,
+                    VolumeCapability = new VolumeCapability
+                    {
+                        Mount = new VolumeCapability.Types.MountVolume(),
+                        AccessMode = new VolumeCapability.Types.AccessMode { Mode = AccessMode.SingleNodeReaderOnly },
+                    },
+                    VolumeContext = { ["mode"] = "dynamic" },
                 },
-                VolumeContext = { ["mode"] = "dynamic" },
-            },
-            deadline: DateTime.UtcNow.AddSeconds(60));
+                deadline: DateTime.UtcNow.AddSeconds(60));
+        }
+        catch
+        {
+            _driver.Kill(entireProcessTree: true);
+            await _driver.WaitForExitAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()

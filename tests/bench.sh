@@ -6,8 +6,9 @@
 # layers can use); skopeo (installed on demand) and curl | tar are the peers, run in the same
 # repetition in alternating order. Prints one table; exits 0 when it ran (missed targets too).
 # Needs root (loop device, bind mounts), docker-registry, curl, openssl, zstd.
-#   tests/bench.sh [--quick] [--reps N] [--size-gib N] [--small-files K] [--warm N] [--keep]
+#   tests/bench.sh [--quick] [--reps N] [--size-gib N] [--small-files K] [--warm N] [--keep] [--baseline DLL]
 #   --quick: small sizes, 1 repetition (a few minutes; a smoke test, not results)
+#   --baseline DLL: only cold pull, warm publish p50/p99 and RSS, another driver build (before) against this one (after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then

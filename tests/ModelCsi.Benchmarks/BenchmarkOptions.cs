@@ -7,6 +7,7 @@ public sealed record BenchmarkOptions
 {
     public const string Usage = """
         usage: modelcsi-bench [--quick] [--reps N] [--size-gib N] [--small-files K] [--warm N] [--work-dir DIR] [--keep]
+                              [--baseline DRIVER.dll]
           --quick          small sizes and 1 repetition: a smoke test of every step in a few minutes
           --reps N         repetitions of every measurement (default 5; --quick: 1)
           --size-gib N     the one-raw-layer model and the eight-layer model in GiB (default 2; tar forms get half)
@@ -15,6 +16,9 @@ public sealed record BenchmarkOptions
           --work-dir DIR   where the driver's root and the peers' output go: bench.sh passes a journaled
                            ext4 loop filesystem of its own (default: a temp dir on the root filesystem)
           --keep           keep the work directory afterwards
+          --baseline DLL   instead of the full run: this driver build ("before") against the built one ("after"),
+                           alternating which goes first, on the cold pull of the one-raw-layer model, warm
+                           publish p99 and RSS (issue 10's "no worse than before")
         """;
 
     public bool Quick { get; init; }
@@ -30,6 +34,9 @@ public sealed record BenchmarkOptions
     public string? WorkDir { get; init; }
 
     public bool Keep { get; init; }
+
+    /// <summary>Another build's modelcsi-driver.dll to compare with (<c>--baseline</c>); null for the full run.</summary>
+    public string? Baseline { get; init; }
 
     /// <summary>Bytes of the one-raw-layer model (and of the eight-layer model in total).</summary>
     public long RawBytes => (long)(SizeGib * (1L << 30));
@@ -61,6 +68,10 @@ public sealed record BenchmarkOptions
                     break;
                 case "--work-dir" when value is not null:
                     options = options with { WorkDir = value };
+                    i++;
+                    break;
+                case "--baseline" when value is not null && File.Exists(value):
+                    options = options with { Baseline = Path.GetFullPath(value) };
                     i++;
                     break;
                 case "--reps" when int.TryParse(value, CultureInfo.InvariantCulture, out var reps) && reps is > 0 and <= 100:

@@ -35,11 +35,11 @@ public sealed class DriverSession : IAsyncDisposable
 
     public int PublishedCount => _published.Count;
 
-    public static async Task<DriverSession> StartAsync(WorkDirectory work, string name, CancellationToken cancellationToken = default)
+    public static async Task<DriverSession> StartAsync(WorkDirectory work, string name, CancellationToken cancellationToken = default, string? driverDll = null)
     {
         var directory = work.Combine("driver-" + name);
         Directory.CreateDirectory(directory);
-        var driver = await DriverUnderTest.StartAsync(directory, cancellationToken);
+        var driver = await DriverUnderTest.StartAsync(directory, driverDll, cancellationToken);
         return new DriverSession(driver, work, directory);
     }
 

@@ -41,9 +41,10 @@ public sealed class DriverUnderTest : IAsyncDisposable
         }
     }
 
-    public static async Task<DriverUnderTest> StartAsync(string directory, CancellationToken cancellationToken = default)
+    /// <param name="driverDll">Another build of the driver (a baseline); the one built with the benchmark by default.</param>
+    public static async Task<DriverUnderTest> StartAsync(string directory, string? driverDll = null, CancellationToken cancellationToken = default)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "modelcsi-driver.dll");
+        var dll = driverDll ?? Path.Combine(AppContext.BaseDirectory, "modelcsi-driver.dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException("the built driver is not next to the benchmark", dll);

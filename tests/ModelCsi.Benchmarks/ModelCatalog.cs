@@ -24,7 +24,7 @@ public sealed class ModelCatalog(BenchmarkOptions options, string registryHost, 
     {
         return
         [
-            await PushWeightsAsync(RawOne, "bench/raw1", 1, options.RawBytes, LayerForm.Raw, cancellationToken),
+            await PushRawOneAsync(cancellationToken),
             await PushWeightsAsync(RawEight, "bench/raw8", 8, options.RawBytes, LayerForm.Raw, cancellationToken),
             await PushWeightsAsync(PlainTar, "bench/tar", 1, options.TarBytes, LayerForm.Tar, cancellationToken),
             await PushWeightsAsync(Gzip, "bench/gzip", 1, options.TarBytes, LayerForm.TarGzip, cancellationToken),
@@ -32,6 +32,10 @@ public sealed class ModelCatalog(BenchmarkOptions options, string registryHost, 
             await PushSmallFilesAsync(cancellationToken),
         ];
     }
+
+    /// <summary>Only the one-raw-layer model: what the <c>--baseline</c> comparison pulls.</summary>
+    public Task<BenchModel> PushRawOneAsync(CancellationToken cancellationToken = default) =>
+        PushWeightsAsync(RawOne, "bench/raw1", 1, options.RawBytes, LayerForm.Raw, cancellationToken);
 
     /// <summary>A 1 MiB model for warm publishes: its size does not matter to a bind mount.</summary>
     public Task<BenchModel> PushWarmAsync(CancellationToken cancellationToken = default) =>

@@ -22,6 +22,11 @@ public sealed class NodeBenchmark(BenchmarkOptions options)
         {
             registry = await RegistryProcess.StartAsync(cancellationToken: cancellationToken);
             var catalog = new ModelCatalog(options, registry.Host, scratch);
+            if (options.Baseline is not null)
+            {
+                return await CompareWithBaselineAsync(work, catalog, figures, cancellationToken);
+            }
+
             var models = await catalog.PushAllAsync(cancellationToken);
             var warm = await catalog.PushWarmAsync(cancellationToken);
             var device = DeviceWrites.For(work.Path);
@@ -62,6 +67,27 @@ public sealed class NodeBenchmark(BenchmarkOptions options)
                 Console.WriteLine($"kept {work.Path}");
             }
         }
+    }
+
+    private async Task<int> CompareWithBaselineAsync(WorkDirectory work, ModelCatalog catalog, Figures figures, CancellationToken cancellationToken)
+    {
+        var model = await catalog.PushRawOneAsync(cancellationToken);
+        var warm = await catalog.PushWarmAsync(cancellationToken);
+        var facts = Facts(work, DeviceWrites.For(work.Path), [model]);
+        await ExternalCommand.RunAsync("sync", [], cancellationToken);
+        for (var rep = 0; rep < options.Reps; rep++)
+        {
+            Progress($"repetition {rep + 1} of {options.Reps} ({(rep % 2 == 0 ? "before first" : "after first")})");
+            await new BaselineCases(options, work, figures).RunAsync(rep, model, warm, cancellationToken);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"ModelCsi before/after: before = {options.Baseline}, after = this build's driver");
+        Console.WriteLine("(min / median / max over repetitions; ratios after/before taken within each repetition; 'met' judges the median)");
+        facts.ForEach(Console.WriteLine);
+        Console.WriteLine();
+        Console.Write(BaselineReport.Build(figures).Render());
+        return 0;
     }
 
     private List<string> Facts(WorkDirectory work, DeviceWrites? device, IReadOnlyList<BenchModel> models)

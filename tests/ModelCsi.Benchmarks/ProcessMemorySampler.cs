@@ -45,6 +45,19 @@ public sealed class ProcessMemorySampler : IAsyncDisposable
         return (Field(lines, "VmRSS:"), Field(lines, "VmHWM:"));
     }
 
+    /// <summary>RssAnon in bytes (heap, stacks: what the process allocated, not the code it maps), NaN when gone.</summary>
+    public static double ReadAnonymous(int pid)
+    {
+        try
+        {
+            return Field(File.ReadAllLines($"/proc/{pid}/status"), "RssAnon:");
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
     /// <summary>Seconds of CPU the process has used so far in user and in kernel mode, from /proc/PID/stat.</summary>
     public static (double User, double System) CpuSeconds(int pid)
     {

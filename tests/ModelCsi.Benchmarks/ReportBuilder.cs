@@ -91,15 +91,15 @@ public static class ReportBuilder
         table.Add(name, f[figure].Format(Mib), "", "", $"<= {mib.ToString(CultureInfo.InvariantCulture)} MiB", double.IsNaN(median) ? null : median <= mib * MiB);
     }
 
-    private static string Rate(double mbps) => $"{mbps:F0} MB/s";
+    internal static string Rate(double mbps) => $"{mbps:F0} MB/s";
 
     private static string Micros(double us) => $"{us:F0} us";
 
-    private static string Ms(double ms) => $"{ms:F2} ms";
+    internal static string Ms(double ms) => $"{ms:F2} ms";
 
-    private static string Mib(double bytes) => $"{bytes / MiB:F2} MiB";
+    internal static string Mib(double bytes) => $"{bytes / MiB:F2} MiB";
 
-    private static string Times(double ratio) => $"{ratio:F2}";
+    internal static string Times(double ratio) => $"{ratio:F2}";
 
     private static string Plain(double value) => $"{value:F2}";
 

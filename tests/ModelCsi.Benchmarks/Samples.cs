@@ -9,6 +9,9 @@ public sealed class Samples
 
     public void Add(double value) => _values.Add(value);
 
+    /// <summary>The value of the latest repetition (NaN when none yet).</summary>
+    public double Last => _values.Count == 0 ? double.NaN : _values[^1];
+
     public double Min => Valid().DefaultIfEmpty(double.NaN).Min();
 
     public double Max => Valid().DefaultIfEmpty(double.NaN).Max();

@@ -24,7 +24,7 @@ public sealed class PipelinedBlobFetcher
     private readonly ILogger _logger;
     private readonly ArrayPool<byte> _pool;
 
-    /// <param name="bufferPool">Where ring buffers are rented (tests count them); the shared pool by default.</param>
+    /// <param name="bufferPool">Where ring buffers are rented (tests count them); by default they are allocated per download and not kept.</param>
     public PipelinedBlobFetcher(LayerFetchOptions options, IFileSync? fileSync = null, TimeProvider? timeProvider = null,
         ILogger? logger = null, ArrayPool<byte>? bufferPool = null)
     {
@@ -34,7 +34,7 @@ public sealed class PipelinedBlobFetcher
         _fileSync = fileSync ?? LibcFileSync.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<PipelinedBlobFetcher>.Instance;
-        _pool = bufferPool ?? ArrayPool<byte>.Shared;
+        _pool = bufferPool ?? TransientBufferPool.Instance;
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ namespace ModelCsi.Core.Transfer;
 
 /// <summary>
 /// How one layer is fetched. The ring bounds memory per download to <see cref="BufferCount"/> ×
-/// <see cref="BufferSize"/> (8 MiB by default); the network reader, the hasher and the writer (or the
+/// <see cref="BufferSize"/> (4 MiB by default); the network reader, the hasher and the writer (or the
 /// consumer) work on different buffers at once, so the slowest of them sets the pace.
 /// </summary>
 public sealed record LayerFetchOptions
@@ -10,7 +10,7 @@ public sealed record LayerFetchOptions
     public const int MinBufferSize = 4096;
 
     /// <summary>Bytes per ring buffer; each disk write and hash call covers one buffer.</summary>
-    public int BufferSize { get; init; } = 2 << 20;
+    public int BufferSize { get; init; } = 1 << 20;
 
     /// <summary>Buffers in the ring: one being filled, one hashed and written, the rest absorbing jitter.</summary>
     public int BufferCount { get; init; } = 4;

@@ -1,8 +1,8 @@
 namespace ModelCsi.Driver.Dynamic;
 
 /// <summary>
-/// The lifetime of a per-volume API host: started and stopped by the driver, never by signals. The default
-/// console lifetime would hook SIGTERM in every volume's host and race the driver's own shutdown.
+/// The lifetime of the dynamic API's host: started and stopped by the driver, never by signals. The default
+/// console lifetime would hook SIGTERM in that host too and race the driver's own shutdown.
 /// </summary>
 internal sealed class DetachedHostLifetime : IHostLifetime
 {

@@ -1,58 +1,21 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-
 using ModelCsi.Core.ModelPack;
 
 namespace ModelCsi.Driver.Dynamic;
 
 /// <summary>
-/// The HTTP/1.1 JSON API of one dynamic volume on its own unix socket: a Kestrel host per volume that holds only
-/// that volume, so no request can reach another volume's mounts. No volume id appears in any URL.
+/// The HTTP/1.1 JSON API of the dynamic volumes, served on each volume's own unix socket. Every handler acts on the
+/// volume of the socket its connection came in on (<see cref="DynamicVolumeConnection"/>, set by the listener) and
+/// on nothing else: no volume id appears in any URL, so no request can name another volume.
 /// </summary>
-internal sealed class DynamicVolumeApi : IAsyncDisposable
+internal static class DynamicVolumeApi
 {
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
-    private readonly WebApplication _app;
-
-    private DynamicVolumeApi(WebApplication app)
+    public static void Map(IEndpointRouteBuilder app)
     {
-        _app = app;
-    }
-
-    public static async Task<DynamicVolumeApi> StartAsync(DynamicVolume volume, CancellationToken cancellationToken = default)
-    {
-        var socket = volume.Layout.Socket;
-        // A socket file left by a killed driver would make the bind fail with EADDRINUSE.
-        File.Delete(socket);
-        // The empty builder: no configuration files (no file watchers per volume), no logging providers, no signal hooks.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.ListenUnixSocket(socket, listen => listen.Protocols = HttpProtocols.Http1);
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
-        });
-        builder.Services.AddRoutingCore();
-        builder.Services.AddSingleton<IHostLifetime, DetachedHostLifetime>();
-        var app = builder.Build();
-        Map(app, volume);
-        await app.StartAsync(cancellationToken);
-        // Any process of the pod may use its volume's socket, whatever user it runs as.
-        File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
-        return new DynamicVolumeApi(app);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(timeout.Token);
-        await _app.DisposeAsync();
-    }
-
-    private static void Map(WebApplication app, DynamicVolume volume)
-    {
-        app.MapGet("/mounts", () => Results.Json(new { mounts = volume.List() }, JsonOptions));
-        app.MapGet("/mounts/{name}", (string name) => Answer(() => Results.Json(volume.Get(name), JsonOptions)));
+        app.MapGet("/mounts", (HttpContext context) => OnVolume(context, volume => Results.Json(new { mounts = volume.List() }, JsonOptions)));
+        app.MapGet("/mounts/{name}", (HttpContext context, string name) => OnVolume(context, volume => Results.Json(volume.Get(name), JsonOptions)));
         app.MapPost("/mounts", async (HttpContext context) =>
         {
             MountRequestBody? body;
@@ -77,10 +40,14 @@ internal sealed class DynamicVolumeApi : IAsyncDisposable
             {
                 return Error(StatusCodes.Status400BadRequest, "invalid 'selection': " + ex.Message);
             }
-            return Answer(() => Results.Json(volume.Add(body.Name, body.Reference, selection), JsonOptions, statusCode: StatusCodes.Status202Accepted));
+            return OnVolume(context, volume => Results.Json(volume.Add(body.Name, body.Reference, selection), JsonOptions, statusCode: StatusCodes.Status202Accepted));
         });
-        app.MapDelete("/mounts/{name}", async (string name, CancellationToken cancellationToken) =>
+        app.MapDelete("/mounts/{name}", async (HttpContext context, string name, CancellationToken cancellationToken) =>
         {
+            if (VolumeOf(context) is not { } volume)
+            {
+                return Gone();
+            }
             try
             {
                 await volume.RemoveAsync(name, cancellationToken);
@@ -92,6 +59,20 @@ internal sealed class DynamicVolumeApi : IAsyncDisposable
             }
         });
     }
+
+    /// <summary>The volume of the connection's socket; null once that socket is closed (the volume is being unpublished).</summary>
+    private static DynamicVolume? VolumeOf(HttpContext context)
+    {
+        // Set by the listener on every connection it accepts; a connection without it never reaches this server.
+        var connection = context.Features.Get<DynamicVolumeConnection>()
+            ?? throw new InvalidOperationException("a dynamic API connection without its volume");
+        return connection.Socket.IsClosed ? null : connection.Volume;
+    }
+
+    private static IResult OnVolume(HttpContext context, Func<DynamicVolume, IResult> action) =>
+        VolumeOf(context) is { } volume ? Answer(() => action(volume)) : Gone();
+
+    private static IResult Gone() => Error(StatusCodes.Status503ServiceUnavailable, "the volume is being unpublished");
 
     /// <summary>
     /// A selection object uses the volume attribute keys (<c>includePatterns</c>, <c>excludePatterns</c>,

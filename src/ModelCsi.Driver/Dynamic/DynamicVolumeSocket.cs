@@ -1,0 +1,199 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+
+namespace ModelCsi.Driver.Dynamic;
+
+/// <summary>
+/// One dynamic volume's unix socket on the shared API server: it accepts connections, marks each with its volume
+/// (<see cref="DynamicVolumeConnection"/>) and hands them to Kestrel. Closing it (unpublish, shutdown) stops the
+/// accepts, removes the socket file and drops every connection still open on it.
+/// </summary>
+internal sealed class DynamicVolumeSocket : IAsyncDisposable
+{
+    /// <summary>Connections one volume may hold open at once; more are closed as they come, so one pod cannot take the server's memory.</summary>
+    public const int MaxConnections = 32;
+
+    private const int Backlog = 16;
+
+    private static readonly UnixFileMode AnyUserReadWrite =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+
+    private readonly Lock _lock = new();
+    private readonly HashSet<ConnectionContext> _connections = [];
+    private readonly Socket _listening;
+    private readonly Func<Socket, ConnectionContext> _wrap;
+    private readonly Func<ConnectionContext, bool> _handOver;
+    private readonly ILogger _logger;
+    private Task _accepting = Task.CompletedTask;
+    private bool _closed;
+
+    private DynamicVolumeSocket(DynamicVolume volume, Socket listening, Func<Socket, ConnectionContext> wrap, Func<ConnectionContext, bool> handOver, ILogger logger)
+    {
+        Volume = volume;
+        _listening = listening;
+        _wrap = wrap;
+        _handOver = handOver;
+        _logger = logger;
+    }
+
+    public DynamicVolume Volume { get; }
+
+    public string Path => Volume.Layout.Socket;
+
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _closed;
+            }
+        }
+    }
+
+    /// <summary>Connections open on this socket now (accepted and not yet closed).</summary>
+    public int OpenConnections
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    /// <summary>Binds the socket (0666: any user of the pod may use it) and starts accepting.</summary>
+    /// <param name="wrap">Makes a Kestrel connection of an accepted socket.</param>
+    /// <param name="handOver">Queues the connection for Kestrel; false when the server is stopping.</param>
+    /// <exception cref="IOException">Another process serves on the socket, or it cannot be bound.</exception>
+    public static DynamicVolumeSocket Open(DynamicVolume volume, Func<Socket, ConnectionContext> wrap, Func<ConnectionContext, bool> handOver, ILogger logger)
+    {
+        var path = volume.Layout.Socket;
+        RemoveStale(path);
+        var listening = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listening.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, AnyUserReadWrite);
+            listening.Listen(Backlog);
+        }
+        catch (Exception ex)
+        {
+            listening.Dispose();
+            File.Delete(path);
+            throw ex as IOException ?? new IOException($"cannot listen on {path}: {ex.Message}", ex);
+        }
+        var socket = new DynamicVolumeSocket(volume, listening, wrap, handOver, logger);
+        socket._accepting = Task.Run(socket.AcceptLoopAsync, CancellationToken.None);
+        return socket;
+    }
+
+    /// <summary>Stops accepting, removes the socket file and drops the connections still open on it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return;
+            }
+            _closed = true;
+        }
+        _listening.Dispose();
+        await _accepting;
+        File.Delete(Path);
+        ConnectionContext[] open;
+        lock (_lock)
+        {
+            open = [.. _connections];
+        }
+        foreach (var connection in open)
+        {
+            connection.Abort(new ConnectionAbortedException("the dynamic volume's socket was closed"));
+        }
+    }
+
+    /// <summary>
+    /// A socket file left by a killed driver would make the bind fail; one a live process still accepts on belongs to
+    /// another driver instance, whose pods would be cut off if it were replaced.
+    /// </summary>
+    private static void RemoveStale(string path)
+    {
+        var existing = new FileInfo(path);
+        if (!existing.Exists && existing.LinkTarget is null)
+        {
+            return;
+        }
+        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            try
+            {
+                probe.Connect(new UnixDomainSocketEndPoint(path));
+            }
+            catch (SocketException)
+            {
+                // ECONNREFUSED (nobody listens) or not a socket at all: a leftover that may be replaced.
+                existing.Delete();
+                return;
+            }
+        }
+        throw new IOException($"the dynamic volume socket {path} is served by another running process");
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await _listening.AcceptAsync();
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                if (IsClosed)
+                {
+                    return;
+                }
+                if (ex is SocketException { SocketErrorCode: SocketError.ConnectionAborted or SocketError.ConnectionReset or SocketError.Interrupted })
+                {
+                    continue;
+                }
+                // Out of file descriptors and the like: the socket stays, and accepts again once the pressure is off.
+                Log.AcceptFailed(_logger, Path, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(200));
+                continue;
+            }
+            Accept(accepted);
+        }
+    }
+
+    private void Accept(Socket accepted)
+    {
+        ConnectionContext connection;
+        lock (_lock)
+        {
+            if (_closed || _connections.Count >= MaxConnections)
+            {
+                accepted.Dispose();
+                return;
+            }
+            connection = _wrap(accepted);
+            connection.Features.Set(new DynamicVolumeConnection(this));
+            _connections.Add(connection);
+        }
+        connection.ConnectionClosed.Register(static state =>
+        {
+            var (socket, closed) = ((DynamicVolumeSocket, ConnectionContext))state!;
+            lock (socket._lock)
+            {
+                socket._connections.Remove(closed);
+            }
+        }, (this, connection));
+        if (!_handOver(connection))
+        {
+            connection.Abort(new ConnectionAbortedException("the dynamic-volume API is stopping"));
+        }
+    }
+}

@@ -4,75 +4,116 @@ using ModelCsi.Core.ModelPack;
 namespace ModelCsi.Driver.Dynamic;
 
 /// <summary>
-/// The HTTP/1.1 JSON API of the dynamic volumes, served on each volume's own unix socket. Every handler acts on the
+/// The HTTP/1.1 JSON API of the dynamic volumes, served on each volume's own unix socket. Every request acts on the
 /// volume of the socket its connection came in on (<see cref="DynamicVolumeConnection"/>, set by the listener) and
 /// on nothing else: no volume id appears in any URL, so no request can name another volume.
 /// </summary>
+/// <remarks>
+/// Four routes, dispatched by hand: routing and minimal-API endpoints would cost the driver megabytes of code and
+/// caches for <c>GET/POST /mounts</c> and <c>GET/DELETE /mounts/{name}</c>.
+/// </remarks>
 internal static class DynamicVolumeApi
 {
+    private const string Mounts = "/mounts";
+
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
-    public static void Map(IEndpointRouteBuilder app)
-    {
-        app.MapGet("/mounts", (HttpContext context) => OnVolume(context, volume => Results.Json(new { mounts = volume.List() }, JsonOptions)));
-        app.MapGet("/mounts/{name}", (HttpContext context, string name) => OnVolume(context, volume => Results.Json(volume.Get(name), JsonOptions)));
-        app.MapPost("/mounts", async (HttpContext context) =>
-        {
-            MountRequestBody? body;
-            try
-            {
-                body = await JsonSerializer.DeserializeAsync<MountRequestBody>(context.Request.Body, JsonOptions, context.RequestAborted);
-            }
-            catch (JsonException ex)
-            {
-                return Error(StatusCodes.Status400BadRequest, "the body is not valid JSON: " + ex.Message);
-            }
-            if (body is null)
-            {
-                return Error(StatusCodes.Status400BadRequest, "the body must be a JSON object with 'name' and 'reference'");
-            }
-            LayerSelection? selection;
-            try
-            {
-                selection = ReadSelection(body.Selection);
-            }
-            catch (FormatException ex)
-            {
-                return Error(StatusCodes.Status400BadRequest, "invalid 'selection': " + ex.Message);
-            }
-            return OnVolume(context, volume => Results.Json(volume.Add(body.Name, body.Reference, selection), JsonOptions, statusCode: StatusCodes.Status202Accepted));
-        });
-        app.MapDelete("/mounts/{name}", async (HttpContext context, string name, CancellationToken cancellationToken) =>
-        {
-            if (VolumeOf(context) is not { } volume)
-            {
-                return Gone();
-            }
-            try
-            {
-                await volume.RemoveAsync(name, cancellationToken);
-                return Results.NoContent();
-            }
-            catch (DynamicMountException ex)
-            {
-                return Error(ex);
-            }
-        });
-    }
-
-    /// <summary>The volume of the connection's socket; null once that socket is closed (the volume is being unpublished).</summary>
-    private static DynamicVolume? VolumeOf(HttpContext context)
+    public static async Task HandleAsync(HttpContext context)
     {
         // Set by the listener on every connection it accepts; a connection without it never reaches this server.
         var connection = context.Features.Get<DynamicVolumeConnection>()
             ?? throw new InvalidOperationException("a dynamic API connection without its volume");
-        return connection.Socket.IsClosed ? null : connection.Volume;
+        if (connection.Socket.IsClosed)
+        {
+            await ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "the volume is being unpublished");
+            return;
+        }
+        var volume = connection.Volume;
+        var path = context.Request.Path.Value ?? "";
+        // As routing did: a trailing slash and the case of the literal segment do not matter.
+        if (path.Length > 1 && path.EndsWith('/'))
+        {
+            path = path[..^1];
+        }
+        var method = context.Request.Method;
+        try
+        {
+            if (path.Equals(Mounts, StringComparison.OrdinalIgnoreCase))
+            {
+                if (HttpMethods.IsGet(method))
+                {
+                    await JsonAsync(context, StatusCodes.Status200OK, new { mounts = volume.List() });
+                }
+                else if (HttpMethods.IsPost(method))
+                {
+                    await AddAsync(context, volume);
+                }
+                else
+                {
+                    context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                }
+                return;
+            }
+            if (path.StartsWith(Mounts + "/", StringComparison.OrdinalIgnoreCase) && path.IndexOf('/', Mounts.Length + 1) < 0)
+            {
+                var name = path[(Mounts.Length + 1)..];
+                if (HttpMethods.IsGet(method))
+                {
+                    await JsonAsync(context, StatusCodes.Status200OK, volume.Get(name));
+                }
+                else if (HttpMethods.IsDelete(method))
+                {
+                    await volume.RemoveAsync(name, context.RequestAborted);
+                    context.Response.StatusCode = StatusCodes.Status204NoContent;
+                }
+                else
+                {
+                    context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                }
+                return;
+            }
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+        }
+        catch (DynamicMountException ex)
+        {
+            await ErrorAsync(context, ex);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // A body over the limit (413) or cut short.
+            await ErrorAsync(context, ex.StatusCode, ex.Message);
+        }
     }
 
-    private static IResult OnVolume(HttpContext context, Func<DynamicVolume, IResult> action) =>
-        VolumeOf(context) is { } volume ? Answer(() => action(volume)) : Gone();
-
-    private static IResult Gone() => Error(StatusCodes.Status503ServiceUnavailable, "the volume is being unpublished");
+    private static async Task AddAsync(HttpContext context, DynamicVolume volume)
+    {
+        MountRequestBody? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<MountRequestBody>(context.Request.Body, JsonOptions, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "the body is not valid JSON: " + ex.Message);
+            return;
+        }
+        if (body is null)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "the body must be a JSON object with 'name' and 'reference'");
+            return;
+        }
+        LayerSelection? selection;
+        try
+        {
+            selection = ReadSelection(body.Selection);
+        }
+        catch (FormatException ex)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "invalid 'selection': " + ex.Message);
+            return;
+        }
+        await JsonAsync(context, StatusCodes.Status202Accepted, volume.Add(body.Name, body.Reference, selection));
+    }
 
     /// <summary>
     /// A selection object uses the volume attribute keys (<c>includePatterns</c>, <c>excludePatterns</c>,
@@ -106,19 +147,8 @@ internal static class DynamicVolumeApi
             ?? throw new FormatException("it selects the whole model; leave it out instead");
     }
 
-    private static IResult Answer(Func<IResult> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (DynamicMountException ex)
-        {
-            return Error(ex);
-        }
-    }
-
-    private static IResult Error(DynamicMountException ex) => Error(
+    private static Task ErrorAsync(HttpContext context, DynamicMountException ex) => ErrorAsync(
+        context,
         ex.Error switch
         {
             DynamicMountError.NotFound => StatusCodes.Status404NotFound,
@@ -127,5 +157,12 @@ internal static class DynamicVolumeApi
         },
         ex.Message);
 
-    private static IResult Error(int status, string message) => Results.Json(new { error = message }, JsonOptions, statusCode: status);
+    private static Task ErrorAsync(HttpContext context, int status, string message) => JsonAsync(context, status, new { error = message });
+
+    private static async Task JsonAsync<T>(HttpContext context, int status, T value)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await JsonSerializer.SerializeAsync(context.Response.Body, value, JsonOptions, context.RequestAborted);
+    }
 }

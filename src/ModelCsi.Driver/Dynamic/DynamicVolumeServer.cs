@@ -1,12 +1,13 @@
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ModelCsi.Driver.Dynamic;
 
 /// <summary>
 /// The one HTTP/1.1 server (one Kestrel, one heartbeat thread) behind every dynamic volume's socket. Kestrel cannot
 /// add listeners once started, so it listens on one <see cref="DynamicSocketEndPoint"/> whose transport multiplexes
-/// the volumes' sockets, opened and closed as volumes are published and unpublished. Started with the first volume.
+/// the volumes' sockets, opened and closed as volumes are published and unpublished. Started with the first volume;
+/// it logs nothing (as the per-volume servers before it), the API answers its errors to the pod.
 /// </summary>
 internal sealed class DynamicVolumeServer(ILogger<DynamicSocketListener> logger) : IAsyncDisposable
 {
@@ -15,7 +16,7 @@ internal sealed class DynamicVolumeServer(ILogger<DynamicSocketListener> logger)
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly DynamicSocketListener _listener = new(logger);
-    private WebApplication? _app;
+    private KestrelServer? _server;
     private bool _disposed;
 
     /// <summary>Opens the volume's socket on the server, starting the server first if this is the first volume.</summary>
@@ -26,7 +27,7 @@ internal sealed class DynamicVolumeServer(ILogger<DynamicSocketListener> logger)
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _app ??= await StartAsync(cancellationToken);
+            _server ??= await StartAsync(cancellationToken);
             return _listener.Open(volume);
         }
         finally
@@ -46,11 +47,11 @@ internal sealed class DynamicVolumeServer(ILogger<DynamicSocketListener> logger)
                 return;
             }
             _disposed = true;
-            if (_app is not null)
+            if (_server is not null)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await _app.StopAsync(timeout.Token);
-                await _app.DisposeAsync();
+                await _server.StopAsync(timeout.Token);
+                _server.Dispose();
             }
             await _listener.DisposeAsync();
         }
@@ -60,21 +61,22 @@ internal sealed class DynamicVolumeServer(ILogger<DynamicSocketListener> logger)
         }
     }
 
-    private async Task<WebApplication> StartAsync(CancellationToken cancellationToken)
+    private async Task<KestrelServer> StartAsync(CancellationToken cancellationToken)
     {
-        // The empty builder: no configuration files (no file watchers), no logging providers, no signal hooks.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        // Kestrel alone: no host, DI container, configuration or routing of its own for four routes.
+        var options = new KestrelServerOptions { ApplicationServices = new ServiceCollection().BuildServiceProvider() };
+        options.Listen(_listener.EndPoint, listen => listen.Protocols = HttpProtocols.Http1);
+        options.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        var server = new KestrelServer(Microsoft.Extensions.Options.Options.Create(options), new DynamicSocketTransport(_listener), NullLoggerFactory.Instance);
+        try
         {
-            kestrel.Listen(_listener.EndPoint, listen => listen.Protocols = HttpProtocols.Http1);
-            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
-        });
-        builder.Services.AddSingleton<IConnectionListenerFactory>(new DynamicSocketTransport(_listener));
-        builder.Services.AddRoutingCore();
-        builder.Services.AddSingleton<IHostLifetime, DetachedHostLifetime>();
-        var app = builder.Build();
-        DynamicVolumeApi.Map(app);
-        await app.StartAsync(cancellationToken);
-        return app;
+            await server.StartAsync(new DynamicVolumeHttpApplication(), cancellationToken);
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+        return server;
     }
 }

@@ -122,6 +122,31 @@ public sealed class DynamicVolumeServerTests(RegistryFixture registry) : IClassF
     }
 
     [Fact]
+    public async Task A_request_body_over_64_KiB_is_refused_and_changes_nothing()
+    {
+        await using var driver = await DriverProcess.StartAsync();
+        var node = new Node.NodeClient(driver.Channel);
+        var a = DynamicPublish(driver.Scratch, "a");
+        await node.NodePublishVolumeAsync(a, Deadline);
+        using var socket = new DynamicSocket(SocketOf(a));
+
+        var padding = new string(' ', 65 * 1024);
+        using (var refused = await socket.PostRawAsync("{\"name\":\"big\",\"reference\":\"" + MissingModel("big") + "\"" + padding + "}"))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+        }
+        Assert.Empty(await socket.ListAsync());
+        // Just under the limit is an ordinary request.
+        using (var accepted = await socket.PostRawAsync("{\"name\":\"small\",\"reference\":\"" + MissingModel("small") + "\"" + padding[..(60 * 1024)] + "}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+        Assert.Equal(["small"], (await socket.ListAsync()).Select(m => m.Name));
+
+        await node.NodeUnpublishVolumeAsync(Unpublish(a), Deadline);
+    }
+
+    [Fact]
     public async Task After_a_driver_restart_every_dynamic_volumes_socket_serves_its_own_mounts_again()
     {
         var scratch = new ScratchDirectory();

@@ -14,6 +14,8 @@ internal sealed class DynamicVolumeServer(ILogger<DynamicSocketListener> logger)
     /// <summary>A mount request is a name, a reference and a selection: a few hundred bytes.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
+    private static readonly IServiceProvider EmptyServices = new ServiceCollection().BuildServiceProvider();
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly DynamicSocketListener _listener = new(logger);
     private KestrelServer? _server;
@@ -63,8 +65,8 @@ internal sealed class DynamicVolumeServer(ILogger<DynamicSocketListener> logger)
 
     private async Task<KestrelServer> StartAsync(CancellationToken cancellationToken)
     {
-        // Kestrel alone: no host, DI container, configuration or routing of its own for four routes.
-        var options = new KestrelServerOptions { ApplicationServices = new ServiceCollection().BuildServiceProvider() };
+        // Kestrel alone: no host, configuration or routing of its own for four routes (it wants a service provider; an empty one does).
+        var options = new KestrelServerOptions { ApplicationServices = EmptyServices };
         options.Listen(_listener.EndPoint, listen => listen.Protocols = HttpProtocols.Http1);
         options.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
         var server = new KestrelServer(Microsoft.Extensions.Options.Options.Create(options), new DynamicSocketTransport(_listener), NullLoggerFactory.Instance);

@@ -23,12 +23,24 @@ internal static class DynamicVolumeApi
         // Set by the listener on every connection it accepts; a connection without it never reaches this server.
         var connection = context.Features.Get<DynamicVolumeConnection>()
             ?? throw new InvalidOperationException("a dynamic API connection without its volume");
-        if (connection.Socket.IsClosed)
+        // Counted, so that closing the socket (unpublish) waits until no request acts on the volume any more.
+        if (!connection.Socket.TryEnterRequest())
         {
             await ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "the volume is being unpublished");
             return;
         }
-        var volume = connection.Volume;
+        try
+        {
+            await HandleAsync(context, connection.Volume);
+        }
+        finally
+        {
+            connection.Socket.ExitRequest();
+        }
+    }
+
+    private static async Task HandleAsync(HttpContext context, DynamicVolume volume)
+    {
         var path = context.Request.Path.Value ?? "";
         // As routing did: a trailing slash and the case of the literal segment do not matter.
         if (path.Length > 1 && path.EndsWith('/'))
@@ -63,7 +75,9 @@ internal static class DynamicVolumeApi
                 }
                 else if (HttpMethods.IsDelete(method))
                 {
-                    await volume.RemoveAsync(name, context.RequestAborted);
+                    // Not cut short by the client going away (or by an unpublish dropping the connection): a removal
+                    // stopped half-way would forget the mount but keep its bind and its model's lease.
+                    await volume.RemoveAsync(name, CancellationToken.None);
                     context.Response.StatusCode = StatusCodes.Status204NoContent;
                 }
                 else

@@ -6,7 +6,8 @@ namespace ModelCsi.Driver.Dynamic;
 /// <summary>
 /// One dynamic volume's unix socket on the shared API server: it accepts connections, marks each with its volume
 /// (<see cref="DynamicVolumeConnection"/>) and hands them to Kestrel. Closing it (unpublish, shutdown) stops the
-/// accepts, removes the socket file and drops every connection still open on it.
+/// accepts, drops every connection still open on it, waits for the requests that were running to end and removes
+/// the socket file: after that, nothing that came in on the socket can touch the volume, which may then be torn down.
 /// </summary>
 internal sealed class DynamicVolumeSocket : IAsyncDisposable
 {
@@ -26,6 +27,8 @@ internal sealed class DynamicVolumeSocket : IAsyncDisposable
     private readonly ILogger _logger;
     private Task _accepting = Task.CompletedTask;
     private bool _closed;
+    private int _requests;
+    private TaskCompletionSource? _requestsDone;
 
     private DynamicVolumeSocket(DynamicVolume volume, Socket listening, Func<Socket, ConnectionContext> wrap, Func<ConnectionContext, bool> handOver, ILogger logger)
     {
@@ -38,7 +41,7 @@ internal sealed class DynamicVolumeSocket : IAsyncDisposable
 
     public DynamicVolume Volume { get; }
 
-    public string Path => Volume.Layout.Socket;
+    public string SocketPath => Volume.Layout.Socket;
 
     public bool IsClosed
     {
@@ -47,6 +50,31 @@ internal sealed class DynamicVolumeSocket : IAsyncDisposable
             lock (_lock)
             {
                 return _closed;
+            }
+        }
+    }
+
+    /// <summary>Counts a request in, unless the socket is closing; each request that got in must call <see cref="ExitRequest"/>.</summary>
+    public bool TryEnterRequest()
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+            _requests++;
+            return true;
+        }
+    }
+
+    public void ExitRequest()
+    {
+        lock (_lock)
+        {
+            if (--_requests == 0)
+            {
+                _requestsDone?.TrySetResult();
             }
         }
     }
@@ -75,21 +103,31 @@ internal sealed class DynamicVolumeSocket : IAsyncDisposable
         try
         {
             listening.Bind(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException ex)
+        {
+            // Not deleted: the file that is in the way may be another process's live socket, created since the check.
+            listening.Dispose();
+            throw new IOException($"cannot bind the dynamic volume socket {path}: {ex.Message}", ex);
+        }
+        try
+        {
             File.SetUnixFileMode(path, AnyUserReadWrite);
             listening.Listen(Backlog);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException)
         {
             listening.Dispose();
             File.Delete(path);
-            throw ex as IOException ?? new IOException($"cannot listen on {path}: {ex.Message}", ex);
+            throw new IOException($"cannot listen on the dynamic volume socket {path}: {ex.Message}", ex);
         }
         var socket = new DynamicVolumeSocket(volume, listening, wrap, handOver, logger);
+        // Runs until the socket is closed; an accept waits in epoll, not on a thread.
         socket._accepting = Task.Run(socket.AcceptLoopAsync, CancellationToken.None);
         return socket;
     }
 
-    /// <summary>Stops accepting, removes the socket file and drops the connections still open on it.</summary>
+    /// <summary>Stops accepting, drops the connections open on the socket, waits for their requests to end and removes the file.</summary>
     public async ValueTask DisposeAsync()
     {
         lock (_lock)
@@ -102,16 +140,23 @@ internal sealed class DynamicVolumeSocket : IAsyncDisposable
         }
         _listening.Dispose();
         await _accepting;
-        File.Delete(Path);
         ConnectionContext[] open;
         lock (_lock)
         {
             open = [.. _connections];
         }
+        // Aborting first cuts short a request still reading its body, so a slow client cannot hold up an unpublish.
         foreach (var connection in open)
         {
             connection.Abort(new ConnectionAbortedException("the dynamic volume's socket was closed"));
         }
+        Task requestsDone;
+        lock (_lock)
+        {
+            requestsDone = _requests == 0 ? Task.CompletedTask : (_requestsDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+        await requestsDone;
+        File.Delete(SocketPath);
     }
 
     /// <summary>
@@ -161,7 +206,7 @@ internal sealed class DynamicVolumeSocket : IAsyncDisposable
                     continue;
                 }
                 // Out of file descriptors and the like: the socket stays, and accepts again once the pressure is off.
-                Log.AcceptFailed(_logger, Path, ex.Message);
+                Log.AcceptFailed(_logger, SocketPath, ex.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(200));
                 continue;
             }

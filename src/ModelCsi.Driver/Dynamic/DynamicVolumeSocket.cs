@@ -79,18 +79,6 @@ internal sealed class DynamicVolumeSocket : IAsyncDisposable
         }
     }
 
-    /// <summary>Connections open on this socket now (accepted and not yet closed).</summary>
-    public int OpenConnections
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _connections.Count;
-            }
-        }
-    }
-
     /// <summary>Binds the socket (0666: any user of the pod may use it) and starts accepting.</summary>
     /// <param name="wrap">Makes a Kestrel connection of an accepted socket.</param>
     /// <param name="handOver">Queues the connection for Kestrel; false when the server is stopping.</param>

@@ -97,6 +97,7 @@ builder.Services.AddSingleton<CacheCapacityMetrics>();
 builder.Services.AddHostedService<CacheCollectionService>();
 builder.Services.AddSingleton<IModelSource>(sp => sp.GetRequiredService<ModelCache>());
 builder.Services.AddSingleton<ProvisionedVolumes>();
+builder.Services.AddSingleton<ModelCsi.Driver.Dynamic.DynamicVolumeServer>();
 builder.Services.AddSingleton<ModelCsi.Driver.Dynamic.DynamicVolumes>();
 builder.Services.AddHostedService<ModelCsi.Driver.Dynamic.DynamicVolumeService>();
 

@@ -1,96 +1,132 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-
 using ModelCsi.Core.ModelPack;
 
 namespace ModelCsi.Driver.Dynamic;
 
 /// <summary>
-/// The HTTP/1.1 JSON API of one dynamic volume on its own unix socket: a Kestrel host per volume that holds only
-/// that volume, so no request can reach another volume's mounts. No volume id appears in any URL.
+/// The HTTP/1.1 JSON API of the dynamic volumes, served on each volume's own unix socket. Every request acts on the
+/// volume of the socket its connection came in on (<see cref="DynamicVolumeConnection"/>, set by the listener) and
+/// on nothing else: no volume id appears in any URL, so no request can name another volume.
 /// </summary>
-internal sealed class DynamicVolumeApi : IAsyncDisposable
+/// <remarks>
+/// Four routes, dispatched by hand: routing and minimal-API endpoints would cost the driver megabytes of code and
+/// caches for <c>GET/POST /mounts</c> and <c>GET/DELETE /mounts/{name}</c>.
+/// </remarks>
+internal static class DynamicVolumeApi
 {
+    private const string Mounts = "/mounts";
+
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
-    private readonly WebApplication _app;
-
-    private DynamicVolumeApi(WebApplication app)
+    public static async Task HandleAsync(HttpContext context)
     {
-        _app = app;
+        // Set by the listener on every connection it accepts; a connection without it never reaches this server.
+        var connection = context.Features.Get<DynamicVolumeConnection>()
+            ?? throw new InvalidOperationException("a dynamic API connection without its volume");
+        // Counted, so that closing the socket (unpublish) waits until no request acts on the volume any more.
+        if (!connection.Socket.TryEnterRequest())
+        {
+            await ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "the volume is being unpublished");
+            return;
+        }
+        try
+        {
+            await HandleAsync(context, connection.Volume);
+        }
+        finally
+        {
+            connection.Socket.ExitRequest();
+        }
     }
 
-    public static async Task<DynamicVolumeApi> StartAsync(DynamicVolume volume, CancellationToken cancellationToken = default)
+    private static async Task HandleAsync(HttpContext context, DynamicVolume volume)
     {
-        var socket = volume.Layout.Socket;
-        // A socket file left by a killed driver would make the bind fail with EADDRINUSE.
-        File.Delete(socket);
-        // The empty builder: no configuration files (no file watchers per volume), no logging providers, no signal hooks.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        var path = context.Request.Path.Value ?? "";
+        // As routing did: a trailing slash and the case of the literal segment do not matter.
+        if (path.Length > 1 && path.EndsWith('/'))
         {
-            kestrel.ListenUnixSocket(socket, listen => listen.Protocols = HttpProtocols.Http1);
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
-        });
-        builder.Services.AddRoutingCore();
-        builder.Services.AddSingleton<IHostLifetime, DetachedHostLifetime>();
-        var app = builder.Build();
-        Map(app, volume);
-        await app.StartAsync(cancellationToken);
-        // Any process of the pod may use its volume's socket, whatever user it runs as.
-        File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
-        return new DynamicVolumeApi(app);
+            path = path[..^1];
+        }
+        var method = context.Request.Method;
+        try
+        {
+            if (path.Equals(Mounts, StringComparison.OrdinalIgnoreCase))
+            {
+                if (HttpMethods.IsGet(method))
+                {
+                    await JsonAsync(context, StatusCodes.Status200OK, new { mounts = volume.List() });
+                }
+                else if (HttpMethods.IsPost(method))
+                {
+                    await AddAsync(context, volume);
+                }
+                else
+                {
+                    context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                }
+                return;
+            }
+            if (path.StartsWith(Mounts + "/", StringComparison.OrdinalIgnoreCase) && path.IndexOf('/', Mounts.Length + 1) < 0)
+            {
+                var name = path[(Mounts.Length + 1)..];
+                if (HttpMethods.IsGet(method))
+                {
+                    await JsonAsync(context, StatusCodes.Status200OK, volume.Get(name));
+                }
+                else if (HttpMethods.IsDelete(method))
+                {
+                    // Not cut short by the client going away (or by an unpublish dropping the connection): a removal
+                    // stopped half-way would forget the mount but keep its bind and its model's lease.
+                    await volume.RemoveAsync(name, CancellationToken.None);
+                    context.Response.StatusCode = StatusCodes.Status204NoContent;
+                }
+                else
+                {
+                    context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                }
+                return;
+            }
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+        }
+        catch (DynamicMountException ex)
+        {
+            await ErrorAsync(context, ex);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // A body over the limit (413) or cut short.
+            await ErrorAsync(context, ex.StatusCode, ex.Message);
+        }
     }
 
-    public async ValueTask DisposeAsync()
+    private static async Task AddAsync(HttpContext context, DynamicVolume volume)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(timeout.Token);
-        await _app.DisposeAsync();
-    }
-
-    private static void Map(WebApplication app, DynamicVolume volume)
-    {
-        app.MapGet("/mounts", () => Results.Json(new { mounts = volume.List() }, JsonOptions));
-        app.MapGet("/mounts/{name}", (string name) => Answer(() => Results.Json(volume.Get(name), JsonOptions)));
-        app.MapPost("/mounts", async (HttpContext context) =>
+        MountRequestBody? body;
+        try
         {
-            MountRequestBody? body;
-            try
-            {
-                body = await JsonSerializer.DeserializeAsync<MountRequestBody>(context.Request.Body, JsonOptions, context.RequestAborted);
-            }
-            catch (JsonException ex)
-            {
-                return Error(StatusCodes.Status400BadRequest, "the body is not valid JSON: " + ex.Message);
-            }
-            if (body is null)
-            {
-                return Error(StatusCodes.Status400BadRequest, "the body must be a JSON object with 'name' and 'reference'");
-            }
-            LayerSelection? selection;
-            try
-            {
-                selection = ReadSelection(body.Selection);
-            }
-            catch (FormatException ex)
-            {
-                return Error(StatusCodes.Status400BadRequest, "invalid 'selection': " + ex.Message);
-            }
-            return Answer(() => Results.Json(volume.Add(body.Name, body.Reference, selection), JsonOptions, statusCode: StatusCodes.Status202Accepted));
-        });
-        app.MapDelete("/mounts/{name}", async (string name, CancellationToken cancellationToken) =>
+            body = await JsonSerializer.DeserializeAsync<MountRequestBody>(context.Request.Body, JsonOptions, context.RequestAborted);
+        }
+        catch (JsonException ex)
         {
-            try
-            {
-                await volume.RemoveAsync(name, cancellationToken);
-                return Results.NoContent();
-            }
-            catch (DynamicMountException ex)
-            {
-                return Error(ex);
-            }
-        });
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "the body is not valid JSON: " + ex.Message);
+            return;
+        }
+        if (body is null)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "the body must be a JSON object with 'name' and 'reference'");
+            return;
+        }
+        LayerSelection? selection;
+        try
+        {
+            selection = ReadSelection(body.Selection);
+        }
+        catch (FormatException ex)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "invalid 'selection': " + ex.Message);
+            return;
+        }
+        await JsonAsync(context, StatusCodes.Status202Accepted, volume.Add(body.Name, body.Reference, selection));
     }
 
     /// <summary>
@@ -125,19 +161,8 @@ internal sealed class DynamicVolumeApi : IAsyncDisposable
             ?? throw new FormatException("it selects the whole model; leave it out instead");
     }
 
-    private static IResult Answer(Func<IResult> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (DynamicMountException ex)
-        {
-            return Error(ex);
-        }
-    }
-
-    private static IResult Error(DynamicMountException ex) => Error(
+    private static Task ErrorAsync(HttpContext context, DynamicMountException ex) => ErrorAsync(
+        context,
         ex.Error switch
         {
             DynamicMountError.NotFound => StatusCodes.Status404NotFound,
@@ -146,5 +171,12 @@ internal sealed class DynamicVolumeApi : IAsyncDisposable
         },
         ex.Message);
 
-    private static IResult Error(int status, string message) => Results.Json(new { error = message }, JsonOptions, statusCode: status);
+    private static Task ErrorAsync(HttpContext context, int status, string message) => JsonAsync(context, status, new { error = message });
+
+    private static async Task JsonAsync<T>(HttpContext context, int status, T value)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await JsonSerializer.SerializeAsync(context.Response.Body, value, JsonOptions, context.RequestAborted);
+    }
 }

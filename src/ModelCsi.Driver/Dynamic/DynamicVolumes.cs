@@ -17,6 +17,7 @@ internal sealed class DynamicVolumes(
     IOptions<DriverOptions> options,
     IModelSource store,
     IMounter mounter,
+    DynamicVolumeServer server,
     ILogger<DynamicVolumes> logger) : IAsyncDisposable
 {
     private const int MaxStackedMounts = 8;
@@ -31,7 +32,7 @@ internal sealed class DynamicVolumes(
 
     public DynamicVolumeLayout Layout(string volumeId, string targetPath) => new(_root, volumeId, targetPath);
 
-    /// <summary>Creates the volume directory, starts its API and binds the directory read-only at the target.</summary>
+    /// <summary>Creates the volume directory, opens its socket on the API server and binds the directory read-only at the target.</summary>
     public async Task PublishAsync(string volumeId, string targetPath, CredentialContext credentials, CancellationToken cancellationToken = default)
     {
         var layout = Layout(volumeId, targetPath);
@@ -69,13 +70,13 @@ internal sealed class DynamicVolumes(
         }
     }
 
-    /// <summary>Stops the API, unmounts every model and the target, and removes the volume's directory and state.</summary>
+    /// <summary>Closes the volume's socket (dropping its open connections), unmounts every model and the target, and removes the volume's directory and state.</summary>
     public async Task UnpublishAsync(string volumeId, string targetPath)
     {
         var layout = Layout(volumeId, targetPath);
         if (_active.TryRemove(layout.Key, out var active))
         {
-            await active.Api.DisposeAsync();
+            await active.Socket.DisposeAsync();
             await active.Volume.TearDownAsync();
             await active.Volume.DisposeAsync();
         }
@@ -114,17 +115,18 @@ internal sealed class DynamicVolumes(
         Log.Unpublished(logger, volumeId, targetPath);
     }
 
-    /// <summary>Driver shutdown: stops every API and pull, leaving mounts and state for the next start.</summary>
+    /// <summary>Driver shutdown: closes every socket, stops the API server and every pull, leaving mounts and state for the next start.</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var key in _active.Keys)
         {
             if (_active.TryRemove(key, out var active))
             {
-                await active.Api.DisposeAsync();
+                await active.Socket.DisposeAsync();
                 await active.Volume.DisposeAsync();
             }
         }
+        await server.DisposeAsync();
     }
 
     private static void SaveSecrets(DynamicVolumeLayout layout, IReadOnlyDictionary<string, string> secrets)
@@ -172,10 +174,10 @@ internal sealed class DynamicVolumes(
             try
             {
                 volume.Restore();
-                var api = await DynamicVolumeApi.StartAsync(volume, cancellationToken);
-                if (!_active.TryAdd(layout.Key, new Active(volume, api)))
+                var socket = await server.OpenAsync(volume, cancellationToken);
+                if (!_active.TryAdd(layout.Key, new Active(volume, socket)))
                 {
-                    await api.DisposeAsync();
+                    await socket.DisposeAsync();
                     await volume.DisposeAsync();
                 }
             }
@@ -263,5 +265,5 @@ internal sealed class DynamicVolumes(
         }
     }
 
-    private sealed record Active(DynamicVolume Volume, DynamicVolumeApi Api);
+    private sealed record Active(DynamicVolume Volume, DynamicVolumeSocket Socket);
 }

@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1107, Level = LogLevel.Error, Message = "Dynamic volume {VolumeId} at {TargetPath} could not be taken up after a restart: {Reason}")]
     public static partial void RestoreFailed(ILogger logger, string volumeId, string targetPath, string reason);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "Dynamic volume socket {Socket}: accept failed, retrying: {Reason}")]
+    public static partial void AcceptFailed(ILogger logger, string socket, string reason);
 }

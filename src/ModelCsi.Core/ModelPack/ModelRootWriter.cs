@@ -46,6 +46,12 @@ internal sealed class ModelRootWriter
         }
     }
 
+    /// <summary>Told every path (relative, '/'-separated) this writer is about to create: the journal of a resumable extraction.</summary>
+    public Action<string>? Created { get; init; }
+
+    /// <summary>Told before this writer deletes an existing path to replace it: a resumable extraction retracts its checkpoint.</summary>
+    public Action? Replacing { get; init; }
+
     public enum PathKind
     {
         Missing,
@@ -129,6 +135,7 @@ internal sealed class ModelRootWriter
 
                     break;
                 case PathKind.Missing:
+                    Created?.Invoke(string.Join('/', parts.Take(i + 1)));
                     MakeDirectory(path);
                     _openDirectories.Add(path);
                     break;
@@ -160,9 +167,11 @@ internal sealed class ModelRootWriter
             case PathKind.Missing:
                 break;
             case PathKind.Regular:
+                Replacing?.Invoke();
                 File.Delete(path);
                 break;
             case PathKind.Symlink when forSymlink:
+                Replacing?.Invoke();
                 File.Delete(path);
                 break;
             case PathKind.Symlink:
@@ -173,7 +182,18 @@ internal sealed class ModelRootWriter
                 throw Unsafe(entryName, ArchiveRule.ReplacesNonRegularFile, "the path exists and is not a regular file");
         }
 
+        Created?.Invoke(string.Join('/', parts));
         return path;
+    }
+
+    /// <summary>Takes a directory an earlier attempt of this layer created (resuming) as this writer's: opened now, sealed at the end.</summary>
+    public void Adopt(string relativeDirectory)
+    {
+        var path = Path.Join(_root, relativeDirectory);
+        if (_openDirectories.Add(path))
+        {
+            SetMode(path, DefaultDirectoryMode);
+        }
     }
 
     public string PrepareDirectory(string entryName, IReadOnlyList<string> parts)

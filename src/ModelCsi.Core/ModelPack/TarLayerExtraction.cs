@@ -18,6 +18,11 @@ internal sealed class TarLayerExtraction(ModelRootWriter writer, string layerDig
 
     public int FilesWritten { get; private set; }
 
+    public int RegularEntries => _regularEntries;
+
+    /// <summary>False while a lone file sits at the annotation's path: whether it stays there depends on entries to come, which a checkpoint cannot record.</summary>
+    public bool CanCheckpoint => _placedAtAnnotation is null;
+
     public long BytesWritten { get; private set; }
 
     public async Task WriteFileAsync(TarEntry entry, IReadOnlyList<string>? annotatedParts, ILogger logger, CancellationToken cancellationToken)
@@ -94,6 +99,21 @@ internal sealed class TarLayerExtraction(ModelRootWriter writer, string layerDig
         _regularFiles[Key(parts)] = parts;
         FilesWritten++;
     }
+
+    /// <summary>Continues the counters of a checkpoint (resuming).</summary>
+    public void Restore(int regularEntries, int filesWritten, long bytesWritten)
+    {
+        _regularEntries = regularEntries;
+        FilesWritten = filesWritten;
+        BytesWritten = bytesWritten;
+    }
+
+    /// <summary>
+    /// Takes a regular file the checkpointed part of this layer extracted as a hardlink target (resuming). In the
+    /// layer's own tree the file at a path is the one its entry wrote there: no lone file was placed elsewhere at
+    /// a checkpoint (see <see cref="CanCheckpoint"/>).
+    /// </summary>
+    public void AdoptRegularFile(string relativePath) => _regularFiles[relativePath] = relativePath.Split('/');
 
     private void MovePlacedFileBack()
     {

@@ -53,7 +53,7 @@ internal sealed class TarCheckpointer : IDisposable
         _live = resume is not null;
         _lastOffset = resume?.Offset ?? 0;
         System.IO.Directory.CreateDirectory(Tree);
-        _journal = new FileStream(JournalPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 64 << 10);
+        _journal = new FileStream(JournalPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 64 << 10);
         _journal.SetLength(resume?.JournalLength ?? 0);
         _journal.Seek(0, SeekOrigin.End);
     }

@@ -117,7 +117,8 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
             }
 
             totals.SpendExpansion(written);
-            ModelTreeLinker.MakeReadableByAll(work);
+            // No walk of the tree here: the unpacker left every file 0444 or 0555 and every directory 0555 (readable by all).
+            OpenToAll(work);
             // The unpacked files, their modes and directories reach the disk before the layer is renamed into
             // place: one syncfs for the whole tree instead of an fsync per file and a second walk of the tree.
             store.FileSync.SyncFileSystem(_layout.Root);
@@ -177,7 +178,8 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
         }
 
         totals.SpendExpansion(result.BytesWritten);
-        ModelTreeLinker.MakeReadableByAll(tree);
+        // No walk of the tree here: the unpacker left every file 0444 or 0555 and every directory 0555 (readable by all).
+        OpenToAll(tree);
         store.FileSync.SyncFileSystem(_layout.Root);
         Directory.Move(tree, final);
         store.FileSync.SyncDirectory(_layout.Layers);
@@ -266,6 +268,11 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
         File.Delete(path);
         return false;
     }
+
+    /// <summary>The layer's top directory, which the unpacker does not seal: searchable by all, whatever the umask.</summary>
+    private static void OpenToAll(string directory) =>
+        File.SetUnixFileMode(directory, File.GetUnixFileMode(directory) | UnixFileMode.UserRead | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
 
     private static BlobSource Source(RepositoryClient repository, OciDescriptor blob) =>
         new((offset, token) => repository.OpenBlobAsync(blob, offset, token));

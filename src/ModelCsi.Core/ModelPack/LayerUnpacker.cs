@@ -40,7 +40,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
             throw new ExpansionLimitExceededException(layer.Digest, limits.MaxExpandedBytes, layer.Size);
         }
 
-        var writer = new ModelRootWriter(modelRoot, layer.Digest);
+        using var writer = new ModelRootWriter(modelRoot, layer.Digest);
         UnpackResult result;
         try
         {
@@ -87,7 +87,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
             throw new ExpansionLimitExceededException(layer.Digest, limits.MaxExpandedBytes, layer.Size);
         }
 
-        var writer = new ModelRootWriter(checkpoints.Tree, layer.Digest) { Created = checkpoints.Created, Replacing = checkpoints.Replacing };
+        using var writer = new ModelRootWriter(checkpoints.Tree, layer.Digest) { Created = checkpoints.Created, Replacing = checkpoints.Replacing };
         UnpackResult result;
         try
         {
@@ -110,7 +110,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
     public UnpackResult LinkRaw(string verifiedBlobPath, OciDescriptor layer, string modelRoot)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        var writer = new ModelRootWriter(modelRoot, layer.Digest);
+        using var writer = new ModelRootWriter(modelRoot, layer.Digest);
         var filePath = RawFilePath(layer);
         var path = writer.PrepareLeaf(filePath, writer.Normalize(filePath));
         ModelRootWriter.HardLink(verifiedBlobPath, path);
@@ -257,7 +257,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
                         break;
                     case TarEntryType.Directory:
                         var parts = writer.Normalize(entry.Name);
-                        var directory = writer.PrepareDirectory(entry.Name, parts);
+                        var directory = writer.PrepareDirectoryAt(entry.Name, parts);
                         if (parts.Count > 0)
                         {
                             directories.Add((directory, entry.ModificationTime));

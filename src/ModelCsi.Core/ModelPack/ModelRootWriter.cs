@@ -5,8 +5,10 @@ namespace ModelCsi.Core.ModelPack;
 
 /// <summary>
 /// Creates files, directories and links below one model root for one layer, refusing anything that could
-/// land outside it. Paths are lists of components already normalised by <see cref="Normalize"/>; every
-/// existing component is checked with lstat so nothing is ever written through a symlink.
+/// land outside it. Paths are lists of components already normalised by <see cref="Normalize"/>. Tar files,
+/// directories and symlinks are created relative to open directory handles, each component opened with
+/// O_NOFOLLOW through its parent's (<see cref="DirectoryHandle"/>); raw files and hard links check every
+/// existing component with lstat. Either way nothing is ever written through a symlink.
 /// </summary>
 /// <remarks>
 /// Whatever modes the artifact asks for, what it leaves is read-only for everyone and owned by root when we run as
@@ -397,12 +399,6 @@ internal sealed class ModelRootWriter : IDisposable
         {
             SetMode(path, DefaultDirectoryMode);
         }
-    }
-
-    public string PrepareDirectory(string entryName, IReadOnlyList<string> parts)
-    {
-        EnsureDirectory(entryName, parts, parts.Count);
-        return FullPath(parts);
     }
 
     /// <summary>

@@ -237,6 +237,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         {
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
             {
+                var afterHeader = resumable?.Stream.Position ?? 0;
                 if (++entries > limits.MaxEntries)
                 {
                     throw writer.Unsafe(entry.Name, ArchiveRule.EntryCountLimit, $"layer has more than {limits.MaxEntries} entries");
@@ -281,7 +282,11 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
                 }
 
                 // Only where the stream stands at the end of this entry's data (a file's was copied; other entries have none).
+                // The digest vouches for the bytes, not for where entries start: a resume offset that were not an entry's
+                // end could parse file data as headers. So a checkpoint is only taken where the stream visibly stands
+                // at the end of this entry: its header ended on a block boundary and exactly its data was read since.
                 if (resumable is { } r && (entry.Length == 0 || entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile)
+                    && afterHeader % 512 == 0 && r.Stream.Position == afterHeader + entry.Length
                     && state.CanCheckpoint && r.Checkpoints.Due(r.Stream.Position))
                 {
                     var point = await r.Stream.ResumePointAsync(cancellationToken);

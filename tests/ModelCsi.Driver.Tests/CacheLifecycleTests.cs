@@ -47,12 +47,16 @@ public sealed class CacheLifecycleTests(RegistryFixture registry) : IClassFixtur
     private static long PartialBytes(string rootDir) =>
         new DirectoryInfo(Path.Combine(rootDir, "cache", "blobs", "sha256")).EnumerateFiles("*.partial").Sum(f => f.Length);
 
-    private static long UnpackedBytesInTemp(string rootDir) =>
-        new DirectoryInfo(Path.Combine(rootDir, "cache", "tmp")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+    /// <summary>Bytes unpacked by tar layers not complete yet: plain tar in <c>layers/&lt;key&gt;.partial/</c>, compressed in <c>tmp/</c>.</summary>
+    private static long UnpackedBytesInProgress(string rootDir) =>
+        new DirectoryInfo(Path.Combine(rootDir, "cache", "tmp")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length)
+        + new DirectoryInfo(Path.Combine(rootDir, "cache", "layers")).EnumerateDirectories("*.partial")
+            .Sum(d => d.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length));
 
     /// <summary>
     /// A raw layer resumes with Range from its partial file. A tar layer keeps no copy of its blob (each byte is
-    /// written once, into the unpacked files), so after a kill it is fetched again from byte 0.
+    /// written once, into the unpacked files) and resumes only from a checkpoint between entries: this one holds a
+    /// single large file, so after a kill it is fetched again from byte 0.
     /// </summary>
     [Theory]
     [InlineData(LayerForm.Raw)]
@@ -73,12 +77,12 @@ public sealed class CacheLifecycleTests(RegistryFixture registry) : IClassFixtur
         var first = await DriverProcess.StartAsync(scratch);
         var rootDir = first.RootDir;
         var publish = new Node.NodeClient(first.Channel).NodePublishVolumeAsync(request, Deadline).ResponseAsync;
-        // Killed once a quarter of the blob is on disk: in its partial file (raw), or unpacked in tmp/ (tar).
-        Func<long> saved = form == LayerForm.Raw ? () => PartialBytes(rootDir) : () => UnpackedBytesInTemp(rootDir);
+        // Killed once a quarter of the blob is on disk: in its partial file (raw), or unpacked in layers/<key>.partial/ (tar).
+        Func<long> saved = form == LayerForm.Raw ? () => PartialBytes(rootDir) : () => UnpackedBytesInProgress(rootDir);
         await WaitUntilAsync(() => saved() > ArtifactBytes / 4, "a quarter of the blob is saved");
         if (form == LayerForm.Tar)
         {
-            Assert.NotEmpty(Directory.EnumerateDirectories(Path.Combine(rootDir, "cache", "tmp"), "layer-*"));
+            Assert.NotEmpty(Directory.EnumerateDirectories(Path.Combine(rootDir, "cache", "layers"), "*.partial"));
             Assert.Equal(0, PartialBytes(rootDir));
         }
 

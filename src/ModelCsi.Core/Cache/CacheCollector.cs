@@ -43,6 +43,11 @@ internal sealed class CacheCollector(ModelStore store)
             {
                 pulling.Add(_layout.PartialBlob(blob.Digest));
             }
+
+            foreach (var layer in pull.Manifest.Layers.Where(l => !LayerContent.IsRaw(l)))
+            {
+                pulling.Add(Path.GetFullPath(_layout.PartialLayer(LayerContent.LayerKey(layer))));
+            }
         }
 
         // Young orphans are likely the finished layers (or partial downloads) of a pull that died and may be

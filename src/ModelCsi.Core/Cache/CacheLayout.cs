@@ -60,6 +60,9 @@ public sealed class CacheLayout
 
     public string Layer(string key) => Path.Combine(Layers, key);
 
+    /// <summary>A plain tar layer being extracted: its tree, journal and checkpoint, kept across restarts for resuming.</summary>
+    public string PartialLayer(string key) => Layer(key) + ".partial";
+
     /// <param name="key">A <see cref="CacheKeys"/>: the manifest digest, or the digest and a selection key.</param>
     public string Model(string key) => Path.Combine(Models, CacheKeys.FileName(key));
 

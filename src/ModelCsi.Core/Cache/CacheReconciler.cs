@@ -22,6 +22,7 @@ internal sealed class CacheReconciler(ModelStore store)
         DropBrokenRecords();
         RecordOrRemoveModelDirectories();
         RemoveLeftoverBlobFiles();
+        RemoveStalePartialLayers();
 
         var collected = store.CollectGarbage(neededBytes: long.MinValue / 2);
         _fixes += collected.Evicted.Count;
@@ -130,6 +131,23 @@ internal sealed class CacheReconciler(ModelStore store)
                     file.Delete();
                     Fixed(complete ? "removed a partial download of a blob that is complete" : "removed a stale partial download", file.FullName);
                 }
+            }
+        }
+    }
+
+    /// <summary>A plain tar layer's partial directory (tree, journal, checkpoint) stays for resuming, like a partial blob.</summary>
+    private void RemoveStalePartialLayers()
+    {
+        var now = store.Time.GetUtcNow().UtcDateTime;
+        foreach (var dir in new DirectoryInfo(_layout.Layers).EnumerateDirectories("*.partial"))
+        {
+            var complete = Directory.Exists(dir.FullName[..^".partial".Length]);
+            if (complete || now - dir.LastWriteTimeUtc > store.Options.PartialMaxAge)
+            {
+                var hidden = Path.Combine(_layout.Temp, "partial-layer-" + Guid.NewGuid().ToString("N"));
+                Directory.Move(dir.FullName, hidden);
+                store.DeleteTree(hidden);
+                Fixed(complete ? "removed a partial layer that is complete" : "removed a stale partial layer", dir.FullName);
             }
         }
     }

@@ -83,10 +83,17 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
 
         CheckDigest(layer);
         // No copy of a tar blob is stored: its bytes go from the network through the unpacker straight into
-        // the layer's files, written once. The price: a tar layer (plain or compressed) cut by a crash or
-        // kill starts again from byte 0 on the next attempt; only raw layers resume with Range. A partial
-        // file left by an older version that did keep copies is useless now and is dropped.
+        // the layer's files, written once. A plain tar layer cut by a crash or kill continues from its last
+        // checkpoint (see TarCheckpointer). A compressed one starts again from byte 0: resuming it would need
+        // the decompressor's state (a gzip window, zstd's frame state), which neither library can save. A
+        // partial file left by an older version that did keep copies is useless now and is dropped.
         File.Delete(_layout.PartialBlob(layer.Digest));
+        if (LayerMediaType.TryParse(layer.MediaType, out var mediaType) && mediaType.Form == LayerForm.Tar)
+        {
+            await UnpackPlainTarLayerAsync(repository, layer, final, totals, cancellationToken);
+            return true;
+        }
+
         var work = _layout.NewTempDirectory("layer");
         var limits = UnpackLimits.Default with { MaxExpandedBytes = Math.Max(0, Math.Min(UnpackLimits.Default.MaxExpandedBytes, totals.ExpansionBudget)) };
         long written = 0;
@@ -110,7 +117,8 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
             }
 
             totals.SpendExpansion(written);
-            ModelTreeLinker.MakeReadableByAll(work);
+            // No walk of the tree here: the unpacker left every file 0444 or 0555 and every directory 0555 (readable by all).
+            OpenToAll(work);
             // The unpacked files, their modes and directories reach the disk before the layer is renamed into
             // place: one syncfs for the whole tree instead of an fsync per file and a second walk of the tree.
             store.FileSync.SyncFileSystem(_layout.Root);
@@ -126,6 +134,81 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
                 Directory.Delete(work, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// A plain tar layer, extracted under <c>layers/&lt;key&gt;.partial/</c> with checkpoints; resumed from the last
+    /// one when an earlier attempt left it. A resumed attempt that ends in a digest mismatch or an archive error
+    /// (the checkpoint or the tree may be what was wrong) is discarded and the layer fetched once more from byte 0.
+    /// </summary>
+    private async Task UnpackPlainTarLayerAsync(RepositoryClient repository, OciDescriptor layer, string final, PullTotals totals, CancellationToken cancellationToken)
+    {
+        var partial = _layout.PartialLayer(LayerContent.LayerKey(layer));
+        var limits = UnpackLimits.Default with { MaxExpandedBytes = Math.Max(0, Math.Min(UnpackLimits.Default.MaxExpandedBytes, totals.ExpansionBudget)) };
+        UnpackResult result;
+        string tree;
+        var checkpoints = TarCheckpointer.Open(partial, layer, store.Options.Fetch.TarCheckpointInterval, store.FileSync);
+        try
+        {
+            try
+            {
+                result = await ExtractPlainTarAsync(repository, layer, checkpoints, limits, totals, cancellationToken);
+            }
+            catch (Exception e) when (checkpoints.Resume is not null && e is DigestMismatchException or (ModelPackException and not ExpansionLimitExceededException))
+            {
+                Log.TarResumeFailed(store.Logger, layer.Digest, checkpoints.Resume.Offset, e.Message);
+                checkpoints.Dispose();
+                TarCheckpointer.Discard(partial);
+                checkpoints = TarCheckpointer.Open(partial, layer, store.Options.Fetch.TarCheckpointInterval, store.FileSync);
+                result = await ExtractPlainTarAsync(repository, layer, checkpoints, limits, totals, cancellationToken);
+            }
+
+            tree = checkpoints.Tree;
+        }
+        catch (Exception e) when (e is DigestMismatchException or ModelPackException)
+        {
+            // What is there came from bytes that do not verify or do not extract: nothing to resume from.
+            checkpoints.Dispose();
+            TarCheckpointer.Discard(partial);
+            throw;
+        }
+        finally
+        {
+            checkpoints.Dispose();
+        }
+
+        totals.SpendExpansion(result.BytesWritten);
+        // No walk of the tree here: the unpacker left every file 0444 or 0555 and every directory 0555 (readable by all).
+        OpenToAll(tree);
+        store.FileSync.SyncFileSystem(_layout.Root);
+        Directory.Move(tree, final);
+        store.FileSync.SyncDirectory(_layout.Layers);
+        // The layer is in place: its checkpoint and journal are of no more use.
+        TarCheckpointer.Discard(partial);
+        Log.LayerCached(store.Logger, layer.Digest, layer.MediaType, layer.Size);
+    }
+
+    private async Task<UnpackResult> ExtractPlainTarAsync(RepositoryClient repository, OciDescriptor layer, TarCheckpointer checkpoints, UnpackLimits limits,
+        PullTotals totals, CancellationToken cancellationToken)
+    {
+        UnpackResult? result = null;
+        try
+        {
+            await _fetcher.FetchToResumableConsumerAsync(
+                Source(repository, layer),
+                layer,
+                checkpoints.ResumePoint,
+                async (stream, token) => result = await unpacker.UnpackResumableTarAsync(stream, layer, checkpoints, limits, token),
+                totals.NewTally(),
+                cancellationToken);
+        }
+        catch (ModelPackException format) when (format is not ExpansionLimitExceededException && checkpoints.Resume is null)
+        {
+            await ThrowIfCorruptAsync(repository, layer, format, cancellationToken);
+            throw;
+        }
+
+        return result ?? throw new InvalidOperationException("the unpacker returned no result");
     }
 
     private async Task ThrowIfCorruptAsync(RepositoryClient repository, OciDescriptor layer, ModelPackException format, CancellationToken cancellationToken)
@@ -185,6 +268,11 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
         File.Delete(path);
         return false;
     }
+
+    /// <summary>The layer's top directory, which the unpacker does not seal: searchable by all, whatever the umask.</summary>
+    private static void OpenToAll(string directory) =>
+        File.SetUnixFileMode(directory, File.GetUnixFileMode(directory) | UnixFileMode.UserRead | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
 
     private static BlobSource Source(RepositoryClient repository, OciDescriptor blob) =>
         new((offset, token) => repository.OpenBlobAsync(blob, offset, token));

@@ -48,4 +48,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Layer {Digest} did not unpack ({Reason}); reading it through its digest check to tell corruption from a malformed artifact")]
     public static partial void CheckingDigestAfterFormatError(ILogger logger, string digest, string reason);
+
+    [LoggerMessage(EventId = 1040, Level = LogLevel.Warning, Message = "Tar layer {Digest} resumed at byte {Offset} did not complete ({Reason}); discarding the partial layer and fetching it again from byte 0")]
+    public static partial void TarResumeFailed(ILogger logger, string digest, long offset, string reason);
 }

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelCsi.Core.Oci;
+using ModelCsi.Core.Transfer;
 using ZstdSharp;
 
 namespace ModelCsi.Core.ModelPack;
@@ -39,7 +40,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
             throw new ExpansionLimitExceededException(layer.Digest, limits.MaxExpandedBytes, layer.Size);
         }
 
-        var writer = new ModelRootWriter(modelRoot, layer.Digest);
+        using var writer = new ModelRootWriter(modelRoot, layer.Digest);
         UnpackResult result;
         try
         {
@@ -65,13 +66,51 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
     }
 
     /// <summary>
+    /// Extracts a plain tar layer into <paramref name="checkpoints"/>' tree, writing a checkpoint at entry
+    /// boundaries (see <see cref="TarCheckpointer"/>), or continues one from its checkpoint: then
+    /// <paramref name="content"/> starts at the checkpoint's offset.
+    /// </summary>
+    internal async Task<UnpackResult> UnpackResumableTarAsync(
+        RingReadStream content, OciDescriptor layer, TarCheckpointer checkpoints, UnpackLimits limits, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        ArgumentNullException.ThrowIfNull(limits);
+        if (!LayerMediaType.TryParse(layer.MediaType, out var mediaType) || mediaType.Form != LayerForm.Tar)
+        {
+            throw new UnsupportedLayerException(layer.Digest, layer.MediaType);
+        }
+
+        if (layer.Size > limits.MaxExpandedBytes)
+        {
+            throw new ExpansionLimitExceededException(layer.Digest, limits.MaxExpandedBytes, layer.Size);
+        }
+
+        using var writer = new ModelRootWriter(checkpoints.Tree, layer.Digest) { Created = checkpoints.Created, Replacing = checkpoints.Replacing };
+        UnpackResult result;
+        try
+        {
+            result = await UnpackTarAsync(content, content, layer, writer, limits, layer.Size, cancellationToken, (checkpoints, content));
+        }
+        catch (Exception e) when (IsMalformedArchive(e))
+        {
+            throw new ModelPackFormatException(
+                $"layer {layer.Digest} is not a valid {layer.MediaType} stream: {ValueExcerpt.Of(e.Message, 200)}", e);
+        }
+
+        Log.LayerUnpacked(_logger, layer.Digest, layer.MediaType, result.FilesWritten, result.BytesWritten);
+        return result;
+    }
+
+    /// <summary>
     /// Places a raw layer whose verified blob is already on disk by hard-linking it into the model root,
     /// with the same path rules as unpacking it; the model shares the blob's bytes instead of copying them.
     /// </summary>
     public UnpackResult LinkRaw(string verifiedBlobPath, OciDescriptor layer, string modelRoot)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        var writer = new ModelRootWriter(modelRoot, layer.Digest);
+        using var writer = new ModelRootWriter(modelRoot, layer.Digest);
         var filePath = RawFilePath(layer);
         var path = writer.PrepareLeaf(filePath, writer.Normalize(filePath));
         ModelRootWriter.HardLink(verifiedBlobPath, path);
@@ -158,8 +197,10 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
     /// <param name="tar">The uncompressed tar stream.</param>
     /// <param name="content">The layer's blob stream, drained to its end after the tar.</param>
     /// <param name="maxFileBytes">Bound on the sum of entry sizes.</param>
+    /// <param name="resumable">For a plain tar in the cache: where checkpoints go and the stream that knows its resume points.</param>
     private async Task<UnpackResult> UnpackTarAsync(
-        Stream tar, Stream content, OciDescriptor layer, ModelRootWriter writer, UnpackLimits limits, long maxFileBytes, CancellationToken cancellationToken)
+        Stream tar, Stream content, OciDescriptor layer, ModelRootWriter writer, UnpackLimits limits, long maxFileBytes, CancellationToken cancellationToken,
+        (TarCheckpointer Checkpoints, RingReadStream Stream)? resumable = null)
     {
         var metadata = FileMetadataAnnotation(layer);
         // Past the bound: the descriptor lied (plain tar), the metadata lied, or the layer does not fit the budget.
@@ -178,11 +219,25 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         var directories = new List<(string Path, DateTimeOffset Mtime)>();
         var entries = 0;
         long declaredBytes = 0;
+        var checkpoints = resumable?.Checkpoints;
+        if (checkpoints?.Resume is { } resume)
+        {
+            entries = resume.Entries;
+            declaredBytes = resume.DeclaredBytes;
+            state.Restore(resume.RegularEntries, resume.FilesWritten, resume.BytesWritten);
+            var (created, directoryEntries) = checkpoints.ReadJournal();
+            checkpoints.Prune(created, writer.Adopt, state.AdoptRegularFile);
+            directories.AddRange(directoryEntries.Select(d => (Path.Join(checkpoints.Tree, d.Path), d.Mtime)));
+            Log.ResumingTarLayer(_logger, layer.Digest, resume.Offset, resume.Entries, resume.LastEntry ?? "");
+            // The checkpoint is at the end of an entry's data; the tar reader starts at the next header.
+            await SkipAsync(tar, (512 - resume.Offset % 512) % 512, cancellationToken);
+        }
 
         await using (var reader = new TarReader(tar, leaveOpen: true))
         {
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
             {
+                var afterHeader = resumable?.Stream.Position ?? 0;
                 if (++entries > limits.MaxEntries)
                 {
                     throw writer.Unsafe(entry.Name, ArchiveRule.EntryCountLimit, $"layer has more than {limits.MaxEntries} entries");
@@ -203,10 +258,11 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
                         break;
                     case TarEntryType.Directory:
                         var parts = writer.Normalize(entry.Name);
-                        var directory = writer.PrepareDirectory(entry.Name, parts);
+                        var directory = writer.PrepareDirectoryAt(entry.Name, parts);
                         if (parts.Count > 0)
                         {
                             directories.Add((directory, entry.ModificationTime));
+                            checkpoints?.DirectoryEntry(string.Join('/', parts), entry.ModificationTime);
                         }
 
                         break;
@@ -223,6 +279,30 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
                         break;
                     default:
                         throw writer.Unsafe(entry.Name, ArchiveRule.UnsupportedEntryType, $"{entry.EntryType} entries are not supported");
+                }
+
+                // Only where the stream stands at the end of this entry's data (a file's was copied; other entries have none).
+                // The digest vouches for the bytes, not for where entries start: a resume offset that were not an entry's
+                // end could parse file data as headers. So a checkpoint is only taken where the stream visibly stands
+                // at the end of this entry: its header ended on a block boundary and exactly its data was read since.
+                if (resumable is { } r && (entry.Length == 0 || entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile)
+                    && afterHeader % 512 == 0 && r.Stream.Position == afterHeader + entry.Length
+                    && state.CanCheckpoint && r.Checkpoints.Due(r.Stream.Position))
+                {
+                    var point = await r.Stream.ResumePointAsync(cancellationToken);
+                    r.Checkpoints.Write(new TarCheckpoint
+                    {
+                        Digest = layer.Digest,
+                        Offset = point.Offset,
+                        HashState = Convert.ToBase64String(point.HashState),
+                        Entries = entries,
+                        RegularEntries = state.RegularEntries,
+                        FilesWritten = state.FilesWritten,
+                        BytesWritten = state.BytesWritten,
+                        DeclaredBytes = declaredBytes,
+                        LastEntry = ValueExcerpt.Of(entry.Name, 200),
+                    });
+                    Log.TarCheckpoint(_logger, layer.Digest, point.Offset, entries);
                 }
             }
         }
@@ -244,6 +324,21 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
 
         writer.SealDirectories();
         return new UnpackResult(state.FilesWritten, state.BytesWritten);
+    }
+
+    private static async Task SkipAsync(Stream stream, long count, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[512];
+        while (count > 0)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(count, buffer.Length)), cancellationToken);
+            if (read == 0)
+            {
+                throw new EndOfStreamException("the tar ended inside the padding after a checkpoint");
+            }
+
+            count -= read;
+        }
     }
 
     private static async Task DrainAsync(Stream stream, CancellationToken cancellationToken)

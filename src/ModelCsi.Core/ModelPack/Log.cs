@@ -24,4 +24,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Pushed {Reference} ({Digest}): {Uploaded} blobs uploaded, {Skipped} already present, {Bytes} bytes sent")]
     public static partial void PushCompleted(ILogger logger, string reference, string digest, int uploaded, int skipped, long bytes);
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Resuming tar layer {Digest} from its checkpoint at byte {Offset}, after {Entries} entries (last '{LastEntry}')")]
+    public static partial void ResumingTarLayer(ILogger logger, string digest, long offset, int entries, string lastEntry);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Debug, Message = "Tar layer {Digest}: checkpoint at byte {Offset} after {Entries} entries")]
+    public static partial void TarCheckpoint(ILogger logger, string digest, long offset, int entries);
 }

@@ -16,6 +16,12 @@ internal sealed class Chunk(BufferRing ring, byte[] buffer, long offset, int len
 
     public ReadOnlySpan<byte> Span => buffer.AsSpan(0, Length);
 
+    /// <summary>
+    /// Set by a resumable fetch's hasher once it hashed this chunk: the SHA-256 state at the chunk's end, from
+    /// which a consumer computes the state at its own position (see <see cref="RingReadStream.ResumePointAsync"/>).
+    /// </summary>
+    public TaskCompletionSource<byte[]> StateAfter { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public void Release()
     {
         if (Interlocked.Decrement(ref _holders) == 0)

@@ -18,6 +18,12 @@ public sealed record LayerFetchOptions
     /// <summary>Writeback of the file is started every this many bytes, so the final fdatasync finds little dirty data.</summary>
     public long WritebackInterval { get; init; } = 32L << 20;
 
+    /// <summary>
+    /// A plain tar layer makes its entries durable and records a checkpoint after the first entry that ends at least
+    /// this many bytes after the last checkpoint; a crash or kill resumes from there. 0 disables checkpoints.
+    /// </summary>
+    public long TarCheckpointInterval { get; init; } = 64L << 20;
+
     /// <summary>The whole download (every reconnect included) must finish within this; null for no limit.</summary>
     public TimeSpan? Timeout { get; init; } = TimeSpan.FromHours(6);
 
@@ -46,6 +52,11 @@ public sealed record LayerFetchOptions
         if (WritebackInterval < BufferSize)
         {
             throw new ArgumentException($"WritebackInterval {WritebackInterval} must be at least BufferSize {BufferSize}");
+        }
+
+        if (TarCheckpointInterval < 0)
+        {
+            throw new ArgumentException($"TarCheckpointInterval {TarCheckpointInterval} must be >= 0");
         }
 
         if (Timeout is { } timeout && timeout <= TimeSpan.Zero)

@@ -139,6 +139,74 @@ public sealed class PipelinedBlobFetcher
         return new LayerFetchResult(blob.Digest, blob.Size, reader.BytesDownloaded, 0, reader.Reconnects);
     }
 
+    /// <summary>
+    /// <see cref="FetchToConsumerAsync"/> that can start in the middle of the blob and lets the consumer ask, at
+    /// any point, where a later fetch could continue from (<see cref="RingReadStream.ResumePointAsync"/>): the
+    /// plain tar unpacker checkpoints with it. From <paramref name="from"/>, only the bytes after its offset are
+    /// requested (Range) and hashed, continuing its SHA-256 state; the end of the stream is still reported only
+    /// after the whole blob's size and digest matched. Hashing uses <see cref="Sha256Context"/> (OpenSSL, whose
+    /// state can be saved) instead of <see cref="IncrementalHash"/> (whose state cannot).
+    /// </summary>
+    internal async Task<LayerFetchResult> FetchToResumableConsumerAsync(BlobSource source, OciDescriptor blob, BlobResumePoint? from,
+        Func<RingReadStream, CancellationToken, Task> consume, ByteCountingTally? tally = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(consume);
+        var start = from?.Offset ?? 0;
+        var hash = from is null ? new Sha256Context() : Sha256Context.TryRestore(from.HashState);
+        if (hash is null || start < 0 || start > blob.Size || hash.BytesHashed != start)
+        {
+            throw new ArgumentException($"resume point at {start} does not fit blob {blob.Digest}", nameof(from));
+        }
+
+        return await RunAsync(source, blob, async () =>
+        {
+            if (start > 0)
+            {
+                Log.Resuming(_logger, blob.Digest, start);
+                tally?.AddResumed(start);
+            }
+
+            using var ring = new BufferRing(_options.BufferCount, _options.BufferSize, _pool);
+            using var watchdog = new TransferWatchdog(_options, _time, $"download of blob {blob.Digest}", cancellationToken);
+            using var pipeline = CancellationTokenSource.CreateLinkedTokenSource(watchdog.Token);
+            var failure = new FirstFailure(pipeline);
+            var toHasher = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            var toConsumer = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            var reader = new NetworkReader(source, blob, ring, watchdog, tally, _options.MaxReconnects, _logger);
+            var startState = hash.Snapshot();
+
+            var reading = failure.Watch(reader.RunAsync(start, [toHasher.Writer, toConsumer.Writer], pipeline.Token));
+            var hashing = failure.Watch(HashSavingStatesAsync(toHasher.Reader, hash, pipeline.Token));
+            var verified = failure.Watch(VerifySavedAsync(reading, hashing, hash, blob, () => start + reader.BytesDownloaded));
+            var stream = new RingReadStream(toConsumer.Reader, verified, blob.Size, start, startState);
+            var consuming = failure.Watch(ConsumeAsync((s, token) => consume((RingReadStream)s, token), stream, verified, pipeline.Token));
+
+            await failure.WhenAllAsync([reading, hashing, verified, consuming], watchdog, cancellationToken);
+            return new LayerFetchResult(blob.Digest, blob.Size, reader.BytesDownloaded, start, reader.Reconnects);
+        });
+    }
+
+    private static async Task HashSavingStatesAsync(ChannelReader<Chunk> chunks, Sha256Context hash, CancellationToken cancellationToken)
+    {
+        await foreach (var chunk in chunks.ReadAllAsync(cancellationToken))
+        {
+            hash.Append(chunk.Span);
+            chunk.StateAfter.TrySetResult(hash.Snapshot());
+            chunk.Release();
+        }
+    }
+
+    private static async Task VerifySavedAsync(Task reading, Task hashing, Sha256Context hash, OciDescriptor blob, Func<long> size)
+    {
+        await reading;
+        await hashing;
+        var actual = hash.Digest();
+        if (size() != blob.Size || !string.Equals(actual, blob.Digest, StringComparison.Ordinal))
+        {
+            throw new DigestMismatchException(blob.Digest, blob.Size, actual, size(), $"blob {blob.Digest}");
+        }
+    }
+
     private async Task<LayerFetchResult> FetchIntoFileAsync(BlobSource source, OciDescriptor blob, SafeFileHandle file,
         ByteCountingTally? tally, CancellationToken cancellationToken)
     {

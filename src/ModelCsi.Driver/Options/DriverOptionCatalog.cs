@@ -78,6 +78,7 @@ public static class DriverOptionCatalog
         ["cache.fetch.bufferSize"] = "size of each buffer in the ring a layer download uses",
         ["cache.fetch.bufferCount"] = "buffers in the ring (memory per layer download = size x count)",
         ["cache.fetch.writebackInterval"] = "writeback of a raw layer's file is started every this many bytes",
+        ["cache.fetch.tarCheckpointInterval"] = "a plain tar layer records a resumable checkpoint (after syncing its entries) every this many bytes; 0 disables",
         ["cache.fetch.timeout"] = "the whole download of one layer, reconnects included",
         ["cache.fetch.minimumBytesPerSecond"] = "a download slower than this over the rate window is abandoned as stalled; 0 disables",
         ["cache.fetch.rateWindow"] = "the window the minimum rate is measured over",

@@ -224,7 +224,7 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task Reconciliation_removes_orphans_leftovers_and_stale_partials_and_keeps_fresh_partials()
+    public async Task Reconciliation_removes_orphans_leftovers_and_stale_partials_and_keeps_fresh_partials_of_blobs_and_tar_layers()
     {
         var a = await PushAsync(51);
         using (var cache = NewCache())
@@ -245,6 +245,13 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         File.WriteAllBytes(stale, [5]);
         File.SetLastWriteTimeUtc(stale, _time.GetUtcNow().UtcDateTime - TimeSpan.FromDays(30));
         File.SetLastWriteTimeUtc(fresh, _time.GetUtcNow().UtcDateTime);
+        // A plain tar layer's partial directory (tree, journal, checkpoint) is kept for resuming like a partial blob.
+        var freshLayer = layout.PartialLayer(new string('b', 64));
+        Directory.CreateDirectory(Path.Combine(freshLayer, "tree"));
+        Directory.SetLastWriteTimeUtc(freshLayer, _time.GetUtcNow().UtcDateTime);
+        var staleLayer = layout.PartialLayer(new string('c', 64));
+        Directory.CreateDirectory(Path.Combine(staleLayer, "tree"));
+        Directory.SetLastWriteTimeUtc(staleLayer, _time.GetUtcNow().UtcDateTime - TimeSpan.FromDays(30));
         var leftover = Path.Combine(layout.Temp, "model-dead");
         Directory.CreateDirectory(leftover);
         var unknownModel = layout.Model(Digest.Of([9]));
@@ -258,6 +265,8 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
         Assert.False(Directory.Exists(orphanLayer));
         Assert.True(File.Exists(fresh));
         Assert.False(File.Exists(stale));
+        Assert.True(Directory.Exists(freshLayer));
+        Assert.False(Directory.Exists(staleLayer));
         Assert.False(Directory.Exists(leftover));
         Assert.False(Directory.Exists(unknownModel));
         Assert.False(File.Exists(halfWritten));

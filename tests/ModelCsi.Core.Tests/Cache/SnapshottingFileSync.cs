@@ -53,7 +53,9 @@ internal sealed class SnapshottingFileSync(CacheLayout layout) : IFileSync
             Directory.EnumerateFiles(layout.Index, "*.json").Any(),
             Directory.EnumerateDirectories(layout.Layers).Select(Path.GetFileName).ToHashSet()!,
             Directory.EnumerateFiles(layout.Blobs).Select(Path.GetFileName).Where(n => !n!.Contains('.', StringComparison.Ordinal)).ToHashSet()!,
-            new DirectoryInfo(layout.Temp).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length));
+            // Work in progress: tmp/, and the partial directories plain tar layers are extracted in.
+            new DirectoryInfo(layout.Temp).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length)
+                + new DirectoryInfo(layout.Layers).EnumerateDirectories("*.partial").Sum(d => d.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length)));
         lock (_calls)
         {
             _calls.Add(call);

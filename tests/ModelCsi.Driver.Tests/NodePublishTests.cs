@@ -27,13 +27,15 @@ public sealed class NodePublishTests : IDisposable
 
     private readonly ScratchDirectory _scratch = new();
     private readonly FakeModelStore _store;
-    private readonly LibcMounter _mounter = new(NullLogger<LibcMounter>.Instance);
+    private readonly CountingMountInfo _mountInfo = new();
+    private readonly LibcMounter _mounter;
     private readonly TestLifetime _lifetime = new();
     private readonly string _target;
     private NodeService _node;
 
     public NodePublishTests()
     {
+        _mounter = new LibcMounter(NullLogger<LibcMounter>.Instance, _mountInfo);
         _store = new FakeModelStore(_scratch.Combine("models"));
         _target = _scratch.Combine("pods", "pod-1", "volumes", "model", "mount");
         _node = CreateNode();
@@ -47,6 +49,7 @@ public sealed class NodePublishTests : IDisposable
 
     private string RootDir => _scratch.Combine("root");
 
+    /// <summary>A node service as a (re)started driver has it: volumes from the records on disk, binds taken up from the mount table.</summary>
     private NodeService CreateNode(TimeSpan? lockWait = null, PullEventReporterFactory? pullEvents = null) => new(
         Microsoft.Extensions.Options.Options.Create(new DriverOptions
         {
@@ -58,7 +61,8 @@ public sealed class NodePublishTests : IDisposable
         }),
         _store,
         _mounter,
-        Volumes(out var volumes),
+        OwnMountsOf(Volumes(out var volumes)),
+        volumes,
         new VolumeOperationLocks(),
         Leases(volumes),
         _lifetime,
@@ -69,6 +73,13 @@ public sealed class NodePublishTests : IDisposable
 
     private PublishedVolumeStore Volumes(out PublishedVolumeStore volumes) =>
         volumes = new PublishedVolumeStore(RootDir, NullLogger<PublishedVolumeStore>.Instance);
+
+    private OwnMounts OwnMountsOf(PublishedVolumeStore volumes)
+    {
+        var mounts = new OwnMounts(_mounter, NullLogger<OwnMounts>.Instance);
+        mounts.Adopt(volumes.All.Select(v => (v.TargetPath, v.SourcePath)));
+        return mounts;
+    }
 
     /// <summary>Leases as a (re)started driver has them: taken back from the records on disk.</summary>
     private PublishedLeases Leases(PublishedVolumeStore volumes)

@@ -3,6 +3,7 @@ using Csi.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelCsi.Core.Cache;
+using ModelCsi.Core.Mounting;
 using ModelCsi.Core.State;
 using ModelCsi.Driver.Grpc;
 using ModelCsi.Driver.Options;
@@ -26,12 +27,14 @@ public sealed class NodeServiceTests : IDisposable
     private readonly FakeModelStore _models;
     private readonly TestLifetime _lifetime = new();
     private readonly PublishedVolumeStore _volumes;
+    private readonly OwnMounts _ownMounts;
     private readonly NodeService _node;
 
     public NodeServiceTests()
     {
         _models = new FakeModelStore(_temp.Combine("models"));
         _volumes = new PublishedVolumeStore(_temp.Combine("root"), NullLogger<PublishedVolumeStore>.Instance);
+        _ownMounts = new OwnMounts(_mounter, NullLogger<OwnMounts>.Instance);
         _node = new NodeService(
             Microsoft.Extensions.Options.Options.Create(new DriverOptions
             {
@@ -43,6 +46,7 @@ public sealed class NodeServiceTests : IDisposable
             }),
             _models,
             _mounter,
+            _ownMounts,
             _volumes,
             new VolumeOperationLocks(),
             new PublishedLeases(),

@@ -21,4 +21,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Moved the mount at {Source} to {Target}")]
     public static partial void Moved(ILogger logger, string source, string target);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "statx reports no mount ids on this kernel; mount checks read the mount table instead (slower with many mounts)")]
+    public static partial void StatxWithoutMountIds(ILogger logger);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "{Target} shows a mount this driver did not make (not the bind of {Source} it recorded); it is left alone and not unmounted")]
+    public static partial void ForeignMountAtStart(ILogger logger, string target, string source);
 }

@@ -387,6 +387,67 @@ public sealed class NodePublishTests : IDisposable
         Assert.False(Directory.Exists(_target));
     }
 
+    [Fact]
+    public async Task Publishing_and_unpublishing_read_no_mountinfo()
+    {
+        var before = _mountInfo.Reads;
+
+        await PublishAsync(Publish());
+        await PublishAsync(Publish());
+        await UnpublishAsync();
+        await UnpublishAsync();
+
+        Assert.Equal(before, _mountInfo.Reads);
+        Assert.False(Directory.Exists(_target));
+    }
+
+    [Fact]
+    public async Task A_restarted_driver_reads_mountinfo_once_for_all_its_records_and_then_no_more()
+    {
+        var targets = Enumerable.Range(1, 4).Select(i => _scratch.Combine("pods", "pod-" + i, "volumes", "model", "mount")).ToList();
+        foreach (var target in targets)
+        {
+            await PublishAsync(Publish(target: target));
+        }
+
+        _store.Restart();
+        var before = _mountInfo.Reads;
+        _node = CreateNode();
+        var atStart = _mountInfo.Reads - before;
+        foreach (var target in targets)
+        {
+            await PublishAsync(Publish(target: target));
+            await UnpublishAsync(target: target);
+        }
+
+        Assert.Equal(1, atStart);
+        Assert.Equal(before + 1, _mountInfo.Reads);
+        Assert.Equal(targets.Count, _store.Calls);
+        Assert.All(targets, target => Assert.False(Directory.Exists(target)));
+    }
+
+    [Fact]
+    public async Task After_a_restart_a_real_tmpfs_stacked_over_the_bind_is_still_left_alone()
+    {
+        await PublishAsync(Publish());
+        Run("mount", "-t", "tmpfs", "tmpfs", _target);
+        await File.WriteAllTextAsync(Path.Combine(_target, "precious"), "data");
+        _store.Restart();
+        _node = CreateNode();
+
+        var republish = await Assert.ThrowsAsync<RpcException>(() => PublishAsync(Publish()));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => UnpublishAsync());
+
+        Assert.Equal(StatusCode.AlreadyExists, republish.StatusCode);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Equal("data", await File.ReadAllTextAsync(Path.Combine(_target, "precious")));
+
+        // Once the foreign mount is gone, the bind under it is recognised as the model's and comes off.
+        Run("umount", _target);
+        await UnpublishAsync();
+        Assert.False(Directory.Exists(_target));
+    }
+
     private static void Run(string command, params string[] arguments)
     {
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(command, arguments) { RedirectStandardError = true })!;

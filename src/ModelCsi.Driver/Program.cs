@@ -59,6 +59,7 @@ builder.Services.AddSingleton<IPublishedVolumeStore>(sp =>
     return new PublishedVolumeStore(rootDir, sp.GetRequiredService<ILogger<PublishedVolumeStore>>());
 });
 builder.Services.AddSingleton<PublishedLeases>();
+builder.Services.AddSingleton<ModelEntryCounts>();
 // The binds made before a restart are taken up from one read of the mount table, before the first node RPC needs them.
 builder.Services.AddSingleton(sp =>
 {
@@ -165,7 +166,7 @@ try
         {
             var volumes = app.Services.GetRequiredService<IPublishedVolumeStore>();
             app.Services.GetRequiredService<OwnMounts>();
-            app.Services.GetRequiredService<CsiMetrics>().PublishedVolumes.Set(volumes.All.Count);
+            app.Services.GetRequiredService<CsiMetrics>().PublishedVolumes.Set(volumes.Count);
             app.Services.GetRequiredService<CacheCapacityMetrics>().Register(Metrics.DefaultRegistry);
         }
         if (!string.IsNullOrEmpty(options.MetricsAddress))

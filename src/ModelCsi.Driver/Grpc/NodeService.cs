@@ -30,9 +30,11 @@ internal sealed class NodeService(
     CsiMetrics metrics,
     ILogger<NodeService> logger,
     PullEventReporterFactory? pullEvents = null,
-    DynamicVolumes? dynamicVolumes = null) : Node.NodeBase
+    DynamicVolumes? dynamicVolumes = null,
+    ModelEntryCounts? entryCounts = null) : Node.NodeBase
 {
     private readonly DriverOptions _options = options.Value;
+    private readonly ModelEntryCounts _entryCounts = entryCounts ?? new ModelEntryCounts(mounter);
 
     public override Task<NodeGetInfoResponse> NodeGetInfo(NodeGetInfoRequest request, ServerCallContext context) =>
         Task.FromResult(new NodeGetInfoResponse { NodeId = _options.NodeId, MaxVolumesPerNode = 0 });
@@ -146,7 +148,7 @@ internal sealed class NodeService(
             Reference = reference,
             CacheKey = model.CacheKey,
             SourcePath = source,
-            Entries = TreeUsage.Measure(source).Entries,
+            Entries = _entryCounts.Count(source),
             SubPath = subPath,
             Pod = pod,
             PublishedAt = timeProvider.GetUtcNow(),
@@ -161,7 +163,7 @@ internal sealed class NodeService(
             volumes.Remove(volumeId, target);
             throw;
         }
-        metrics.PublishedVolumes.Set(volumes.All.Count);
+        metrics.PublishedVolumes.Set(volumes.Count);
         Log.Published(logger, reference, model.CacheKey, target);
     }
 
@@ -202,14 +204,18 @@ internal sealed class NodeService(
                 StatusCode.FailedPrecondition,
                 $"{method}: {target} has a mount on it that this driver did not make; it was left alone, remove it and retry"));
         }
-        if (Directory.Exists(target))
+        try
         {
             // Never recursive: if the unmount silently did not happen, this fails instead of deleting model files.
             Directory.Delete(target);
         }
+        catch (DirectoryNotFoundException)
+        {
+            // Already gone (a retried unpublish, or kubelet removed it): nothing to delete.
+        }
         volumes.Remove(volumeId, target);
         leases.Release(volumeId, target);
-        metrics.PublishedVolumes.Set(volumes.All.Count);
+        metrics.PublishedVolumes.Set(volumes.Count);
         Log.Unpublished(logger, target);
         return new NodeUnpublishVolumeResponse();
     }
@@ -356,13 +362,13 @@ internal sealed class NodeService(
             volumes.Remove(volumeId, target);
             throw;
         }
-        metrics.PublishedVolumes.Set(volumes.All.Count);
+        metrics.PublishedVolumes.Set(volumes.Count);
     }
 
     private async Task UnpublishDynamicAsync(string volumeId, string target)
     {
         await DynamicVolumes(nameof(NodeUnpublishVolume)).UnpublishAsync(volumeId, target);
         volumes.Remove(volumeId, target);
-        metrics.PublishedVolumes.Set(volumes.All.Count);
+        metrics.PublishedVolumes.Set(volumes.Count);
     }
 }

@@ -20,6 +20,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "$1"; tail -20 "$work/driver.log"; exit 1; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/registry.yml" <<YML
 version: 0.1
 log: {level: error}
@@ -31,8 +32,9 @@ mkdir -p "$work/model"; echo '{}' > "$work/model/config.json"; head -c 65536 /de
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
 $cli push -q "$work/model" "127.0.0.1:$port/bench/tiny:1" >/dev/null
 sock="$work/plugin/csi.sock"
-dotnet "$driver" --endpoint "unix://$sock" --root-dir "$work/root" --kubelet-dir "$work" --node-id strace-node >"$work/driver.log" 2>&1 & dpid=$!; pids+=($dpid)
-for _ in $(seq 300); do [ -S "$sock" ] && break; kill -0 "$dpid" 2>/dev/null || fail "driver exited"; sleep 0.1; done
+dotnet "$driver" --endpoint "unix://$sock" --root-dir "$work/root" --kubelet-dir "$work" --node-id strace-node --metrics-address "127.0.0.1:$mport" >"$work/driver.log" 2>&1 & dpid=$!; pids+=($dpid)
+for _ in $(seq 1200); do [ -S "$sock" ] && break; kill -0 "$dpid" 2>/dev/null || fail "driver exited"; sleep 0.1; done
+[ -S "$sock" ] || fail "no driver socket after 2 minutes"
 csi() { $cli csi "$@" --endpoint "unix://$sock" -q >/dev/null; }
 ref="127.0.0.1:$port/bench/tiny:1"
 csi publish --volume-id warm --target "$work/pods/warm/mount" --model-ref "$ref"

@@ -204,14 +204,10 @@ internal sealed class NodeService(
                 StatusCode.FailedPrecondition,
                 $"{method}: {target} has a mount on it that this driver did not make; it was left alone, remove it and retry"));
         }
-        try
+        if (Directory.Exists(target))
         {
             // Never recursive: if the unmount silently did not happen, this fails instead of deleting model files.
             Directory.Delete(target);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Already gone (a retried unpublish, or kubelet removed it): nothing to delete.
         }
         volumes.Remove(volumeId, target);
         leases.Release(volumeId, target);

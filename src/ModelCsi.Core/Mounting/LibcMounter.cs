@@ -30,6 +30,13 @@ public sealed partial class LibcMounter(ILogger<LibcMounter> logger, IMountInfoS
     // take the mount from the mount table, as every check did before.
     private volatile bool _statxHasMountIds = true;
 
+    /// <summary>Tests turn the statx path off to exercise the fallback a kernel without mount ids gets.</summary>
+    internal bool UsesStatxMountIds
+    {
+        get => _statxHasMountIds;
+        set => _statxHasMountIds = value;
+    }
+
     public void BindReadOnly(string source, string target)
     {
         ArgumentException.ThrowIfNullOrEmpty(source);

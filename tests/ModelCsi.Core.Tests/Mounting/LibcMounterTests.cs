@@ -68,6 +68,24 @@ public sealed class LibcMounterTests : IDisposable
     }
 
     [Fact]
+    public void Statx_uses_mount_ids_on_this_kernel_and_the_mount_table_fallback_sees_the_same_mount()
+    {
+        _mounter.BindReadOnly(_source, _target);
+        var reads = new CountingMountInfo();
+        var fallback = new LibcMounter(NullLogger<LibcMounter>.Instance, reads) { UsesStatxMountIds = false };
+
+        var shown = _mounter.Probe(_target)!.Value;
+        var throughTable = fallback.Probe(_target)!.Value;
+        var plain = fallback.Probe(_source)!.Value;
+
+        Assert.True(_mounter.UsesStatxMountIds);
+        Assert.Equal(shown, throughTable);
+        Assert.False(plain.IsMountRoot);
+        Assert.True(plain.ShowsSameFileAs(shown.Device, shown.Inode));
+        Assert.Equal(2, reads.Reads);
+    }
+
+    [Fact]
     public void Statx_shows_a_plain_directory_as_no_mount_root_and_a_missing_path_as_nothing()
     {
         Assert.False(_mounter.Probe(_target)!.Value.IsMountRoot);

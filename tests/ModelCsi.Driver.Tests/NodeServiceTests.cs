@@ -91,6 +91,41 @@ public sealed class NodeServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Publishes_retries_and_unpublishes_at_many_targets_never_read_the_mount_table()
+    {
+        var targets = Enumerable.Range(1, 5).Select(i => Target("pod-" + i)).ToList();
+
+        foreach (var target in targets)
+        {
+            await PublishAsync(Publish(target));
+            await PublishAsync(Publish(target));
+        }
+        foreach (var target in targets)
+        {
+            await UnpublishAsync("vol-1", target);
+            await UnpublishAsync("vol-1", target);
+        }
+
+        Assert.Equal(0, _mounter.MountTableReads);
+        Assert.All(targets, target => Assert.Equal(0, _mounter.Depth(target)));
+    }
+
+    [Fact]
+    public async Task A_bind_replaced_behind_the_drivers_back_is_not_unmounted_as_ours()
+    {
+        await PublishAsync(Publish(Target()));
+        _mounter.RemountBehindTheDriversBack(Target());
+
+        var unpublish = await Assert.ThrowsAsync<RpcException>(() => UnpublishAsync("vol-1", Target()));
+        var republish = await Assert.ThrowsAsync<RpcException>(() => PublishAsync(Publish(Target())));
+
+        Assert.Equal(StatusCode.FailedPrecondition, unpublish.StatusCode);
+        Assert.Equal(StatusCode.AlreadyExists, republish.StatusCode);
+        Assert.Equal(1, _mounter.Depth(Target()));
+        Assert.NotNull(_volumes.Find("vol-1", Target()));
+    }
+
+    [Fact]
     public async Task An_idempotent_retry_keeps_one_lease()
     {
         await PublishAsync(Publish(Target()));

@@ -59,6 +59,21 @@ builder.Services.AddSingleton<IPublishedVolumeStore>(sp =>
     return new PublishedVolumeStore(rootDir, sp.GetRequiredService<ILogger<PublishedVolumeStore>>());
 });
 builder.Services.AddSingleton<PublishedLeases>();
+builder.Services.AddSingleton<ModelEntryCounts>();
+// The binds made before a restart are taken up from one read of the mount table, before the first node RPC needs them.
+builder.Services.AddSingleton(sp =>
+{
+    var mounts = new OwnMounts(sp.GetRequiredService<IMounter>(), sp.GetRequiredService<ILogger<OwnMounts>>());
+    var volumes = sp.GetRequiredService<IPublishedVolumeStore>().All.Where(v => !v.Dynamic).ToList();
+    var notMounted = mounts.Adopt(volumes.Select(v => (v.TargetPath, v.SourcePath))).ToHashSet(StringComparer.Ordinal);
+    foreach (var volume in volumes.Where(v => notMounted.Contains(v.TargetPath)))
+    {
+        // Kept, not removed: kubelet still owns the volume and will unpublish it (which cleans up), and until
+        // then its model stays protected from eviction, the safe side when in doubt.
+        Log.PublishedButNotMounted(sp.GetRequiredService<ILogger<OwnMounts>>(), volume.VolumeId, volume.TargetPath);
+    }
+    return mounts;
+});
 
 builder.Services.AddSingleton(sp => new RegistryClient(
     sp.GetRequiredService<IOptions<DriverRegistryOptions>>().Value.ToClientOptions(),
@@ -151,17 +166,8 @@ try
         if (options.ServesNode)
         {
             var volumes = app.Services.GetRequiredService<IPublishedVolumeStore>();
-            var mounter = app.Services.GetRequiredService<IMounter>();
-            foreach (var volume in volumes.All)
-            {
-                // Kept, not removed: kubelet still owns the volume and will unpublish it (which cleans up), and until
-                // then its model stays protected from eviction, the safe side when in doubt.
-                if (mounter.FindMount(volume.TargetPath) is null)
-                {
-                    Log.PublishedButNotMounted(app.Logger, volume.VolumeId, volume.TargetPath);
-                }
-            }
-            app.Services.GetRequiredService<CsiMetrics>().PublishedVolumes.Set(volumes.All.Count);
+            app.Services.GetRequiredService<OwnMounts>();
+            app.Services.GetRequiredService<CsiMetrics>().PublishedVolumes.Set(volumes.Count);
             app.Services.GetRequiredService<CacheCapacityMetrics>().Register(Metrics.DefaultRegistry);
         }
         if (!string.IsNullOrEmpty(options.MetricsAddress))

@@ -27,13 +27,15 @@ public sealed class NodePublishTests : IDisposable
 
     private readonly ScratchDirectory _scratch = new();
     private readonly FakeModelStore _store;
-    private readonly LibcMounter _mounter = new(NullLogger<LibcMounter>.Instance);
+    private readonly CountingMountInfo _mountInfo = new();
+    private readonly LibcMounter _mounter;
     private readonly TestLifetime _lifetime = new();
     private readonly string _target;
     private NodeService _node;
 
     public NodePublishTests()
     {
+        _mounter = new LibcMounter(NullLogger<LibcMounter>.Instance, _mountInfo);
         _store = new FakeModelStore(_scratch.Combine("models"));
         _target = _scratch.Combine("pods", "pod-1", "volumes", "model", "mount");
         _node = CreateNode();
@@ -47,6 +49,7 @@ public sealed class NodePublishTests : IDisposable
 
     private string RootDir => _scratch.Combine("root");
 
+    /// <summary>A node service as a (re)started driver has it: volumes from the records on disk, binds taken up from the mount table.</summary>
     private NodeService CreateNode(TimeSpan? lockWait = null, PullEventReporterFactory? pullEvents = null) => new(
         Microsoft.Extensions.Options.Options.Create(new DriverOptions
         {
@@ -58,7 +61,8 @@ public sealed class NodePublishTests : IDisposable
         }),
         _store,
         _mounter,
-        Volumes(out var volumes),
+        OwnMountsOf(Volumes(out var volumes)),
+        volumes,
         new VolumeOperationLocks(),
         Leases(volumes),
         _lifetime,
@@ -69,6 +73,13 @@ public sealed class NodePublishTests : IDisposable
 
     private PublishedVolumeStore Volumes(out PublishedVolumeStore volumes) =>
         volumes = new PublishedVolumeStore(RootDir, NullLogger<PublishedVolumeStore>.Instance);
+
+    private OwnMounts OwnMountsOf(PublishedVolumeStore volumes)
+    {
+        var mounts = new OwnMounts(_mounter, NullLogger<OwnMounts>.Instance);
+        mounts.Adopt(volumes.All.Select(v => (v.TargetPath, v.SourcePath)));
+        return mounts;
+    }
 
     /// <summary>Leases as a (re)started driver has them: taken back from the records on disk.</summary>
     private PublishedLeases Leases(PublishedVolumeStore volumes)
@@ -371,6 +382,67 @@ public sealed class NodePublishTests : IDisposable
         Assert.Equal("data", await File.ReadAllTextAsync(Path.Combine(_target, "precious")));
 
         // Once the foreign mount is gone, the unpublish goes through.
+        Run("umount", _target);
+        await UnpublishAsync();
+        Assert.False(Directory.Exists(_target));
+    }
+
+    [Fact]
+    public async Task Publishing_and_unpublishing_read_no_mountinfo()
+    {
+        var before = _mountInfo.Reads;
+
+        await PublishAsync(Publish());
+        await PublishAsync(Publish());
+        await UnpublishAsync();
+        await UnpublishAsync();
+
+        Assert.Equal(before, _mountInfo.Reads);
+        Assert.False(Directory.Exists(_target));
+    }
+
+    [Fact]
+    public async Task A_restarted_driver_reads_mountinfo_once_for_all_its_records_and_then_no_more()
+    {
+        var targets = Enumerable.Range(1, 4).Select(i => _scratch.Combine("pods", "pod-" + i, "volumes", "model", "mount")).ToList();
+        foreach (var target in targets)
+        {
+            await PublishAsync(Publish(target: target));
+        }
+
+        _store.Restart();
+        var before = _mountInfo.Reads;
+        _node = CreateNode();
+        var atStart = _mountInfo.Reads - before;
+        foreach (var target in targets)
+        {
+            await PublishAsync(Publish(target: target));
+            await UnpublishAsync(target: target);
+        }
+
+        Assert.Equal(1, atStart);
+        Assert.Equal(before + 1, _mountInfo.Reads);
+        Assert.Equal(targets.Count, _store.Calls);
+        Assert.All(targets, target => Assert.False(Directory.Exists(target)));
+    }
+
+    [Fact]
+    public async Task After_a_restart_a_real_tmpfs_stacked_over_the_bind_is_still_left_alone()
+    {
+        await PublishAsync(Publish());
+        Run("mount", "-t", "tmpfs", "tmpfs", _target);
+        await File.WriteAllTextAsync(Path.Combine(_target, "precious"), "data");
+        _store.Restart();
+        _node = CreateNode();
+
+        var republish = await Assert.ThrowsAsync<RpcException>(() => PublishAsync(Publish()));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => UnpublishAsync());
+
+        Assert.Equal(StatusCode.AlreadyExists, republish.StatusCode);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Equal("data", await File.ReadAllTextAsync(Path.Combine(_target, "precious")));
+
+        // Once the foreign mount is gone, the bind under it is recognised as the model's and comes off.
         Run("umount", _target);
         await UnpublishAsync();
         Assert.False(Directory.Exists(_target));

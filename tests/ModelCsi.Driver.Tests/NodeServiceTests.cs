@@ -3,6 +3,7 @@ using Csi.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelCsi.Core.Cache;
+using ModelCsi.Core.Mounting;
 using ModelCsi.Core.State;
 using ModelCsi.Driver.Grpc;
 using ModelCsi.Driver.Options;
@@ -26,12 +27,14 @@ public sealed class NodeServiceTests : IDisposable
     private readonly FakeModelStore _models;
     private readonly TestLifetime _lifetime = new();
     private readonly PublishedVolumeStore _volumes;
+    private readonly OwnMounts _ownMounts;
     private readonly NodeService _node;
 
     public NodeServiceTests()
     {
         _models = new FakeModelStore(_temp.Combine("models"));
         _volumes = new PublishedVolumeStore(_temp.Combine("root"), NullLogger<PublishedVolumeStore>.Instance);
+        _ownMounts = new OwnMounts(_mounter, NullLogger<OwnMounts>.Instance);
         _node = new NodeService(
             Microsoft.Extensions.Options.Options.Create(new DriverOptions
             {
@@ -43,6 +46,7 @@ public sealed class NodeServiceTests : IDisposable
             }),
             _models,
             _mounter,
+            _ownMounts,
             _volumes,
             new VolumeOperationLocks(),
             new PublishedLeases(),
@@ -84,6 +88,41 @@ public sealed class NodeServiceTests : IDisposable
         Assert.NotNull(_mounter.FindMount(Target("pod-2")));
         await UnpublishAsync("vol-1", Target("pod-2"));
         Assert.False(_models.Leases.IsHeld(FakeModelStore.DigestOf(Reference)));
+    }
+
+    [Fact]
+    public async Task Publishes_retries_and_unpublishes_at_many_targets_never_read_the_mount_table()
+    {
+        var targets = Enumerable.Range(1, 5).Select(i => Target("pod-" + i)).ToList();
+
+        foreach (var target in targets)
+        {
+            await PublishAsync(Publish(target));
+            await PublishAsync(Publish(target));
+        }
+        foreach (var target in targets)
+        {
+            await UnpublishAsync("vol-1", target);
+            await UnpublishAsync("vol-1", target);
+        }
+
+        Assert.Equal(0, _mounter.MountTableReads);
+        Assert.All(targets, target => Assert.Equal(0, _mounter.Depth(target)));
+    }
+
+    [Fact]
+    public async Task A_bind_replaced_behind_the_drivers_back_is_not_unmounted_as_ours()
+    {
+        await PublishAsync(Publish(Target()));
+        _mounter.RemountBehindTheDriversBack(Target());
+
+        var unpublish = await Assert.ThrowsAsync<RpcException>(() => UnpublishAsync("vol-1", Target()));
+        var republish = await Assert.ThrowsAsync<RpcException>(() => PublishAsync(Publish(Target())));
+
+        Assert.Equal(StatusCode.FailedPrecondition, unpublish.StatusCode);
+        Assert.Equal(StatusCode.AlreadyExists, republish.StatusCode);
+        Assert.Equal(1, _mounter.Depth(Target()));
+        Assert.NotNull(_volumes.Find("vol-1", Target()));
     }
 
     [Fact]

@@ -13,6 +13,7 @@ public static class Errno
     public const int EINVAL = 22;
     public const int ENOSPC = 28;
     public const int EROFS = 30;
+    public const int ENOSYS = 38;
 
     public static string Name(int errno) => errno switch
     {
@@ -24,6 +25,7 @@ public static class Errno
         EINVAL => "EINVAL",
         ENOSPC => "ENOSPC",
         EROFS => "EROFS",
+        ENOSYS => "ENOSYS",
         _ => "errno " + errno,
     };
 

@@ -6,14 +6,23 @@ public interface IMounter
     /// <summary>Bind-mounts <paramref name="source"/> onto <paramref name="target"/> read-only, nosuid, nodev.</summary>
     void BindReadOnly(string source, string target);
 
-    /// <summary>The topmost mount whose mount point is exactly <paramref name="target"/>, or null when it is not a mount point.</summary>
+    /// <summary>
+    /// The topmost mount whose mount point is exactly <paramref name="target"/>, or null when it is not a mount point.
+    /// Reads the whole mount table: for start-up and rare paths; per-request checks use <see cref="Probe"/>.
+    /// </summary>
     MountInfoEntry? FindMount(string target);
 
     /// <summary>
-    /// True when the topmost mount at <paramref name="target"/> shows <paramref name="source"/> (same device and
-    /// inode): the bind this driver made, not something mounted over it or in its place.
+    /// What the kernel shows at <paramref name="path"/> (symlinks followed): the mount, whether the path is its root,
+    /// and the file. Null when nothing is there. One statx, no mount table read (unless the kernel lacks mount ids).
     /// </summary>
-    bool IsBindOf(string target, string source);
+    MountProbe? Probe(string path);
+
+    /// <summary>True when the mount that shows <paramref name="path"/> is read-only (statvfs), not merely its filesystem.</summary>
+    bool IsReadOnlyMount(string path);
+
+    /// <summary>Every mount of this process's namespace in creation order, in one read of the mount table.</summary>
+    IReadOnlyList<MountInfoEntry> ReadMounts();
 
     /// <summary>Unmounts the topmost mount at <paramref name="target"/>.</summary>
     void Unmount(string target);

@@ -3,10 +3,16 @@ using Microsoft.Extensions.Logging;
 
 namespace ModelCsi.Core.Mounting;
 
-/// <summary>Bind mounts through libc mount(2)/umount2(2); needs CAP_SYS_ADMIN.</summary>
-public sealed partial class LibcMounter(ILogger<LibcMounter> logger) : IMounter
+/// <summary>Bind mounts through libc mount(2)/umount2(2); needs CAP_SYS_ADMIN. Mount points are checked with statx(2).</summary>
+/// <param name="logger">Where mounts and unmounts are logged.</param>
+/// <param name="mountInfo">The mount table's text; /proc/self/mountinfo unless a test counts the reads.</param>
+public sealed partial class LibcMounter(ILogger<LibcMounter> logger, IMountInfoSource? mountInfo = null) : IMounter
 {
-    private const string MountInfoPath = "/proc/self/mountinfo";
+    private const int AtFdCwd = -100;
+    private const int AtNoAutomount = 0x800;
+    private const uint StatxIno = 0x100;
+    private const uint StatxMountId = 0x1000;
+    private const ulong StatxAttrMountRoot = 0x2000;
 
     private const ulong MsRdonly = 1;
     private const ulong MsNosuid = 2;
@@ -17,6 +23,19 @@ public sealed partial class LibcMounter(ILogger<LibcMounter> logger) : IMounter
     private const ulong MsPrivate = 1 << 18;
     private const ulong MsShared = 1 << 20;
     private const int MntDetach = 2;
+
+    private readonly IMountInfoSource _mountInfo = mountInfo ?? new ProcMountInfo();
+
+    // Cleared once when statx cannot report mount ids (a kernel before 5.8, or a libc without statx): probes then
+    // take the mount from the mount table, as every check did before.
+    private volatile bool _statxHasMountIds = true;
+
+    /// <summary>Tests turn the statx path off to exercise the fallback a kernel without mount ids gets.</summary>
+    internal bool UsesStatxMountIds
+    {
+        get => _statxHasMountIds;
+        set => _statxHasMountIds = value;
+    }
 
     public void BindReadOnly(string source, string target)
     {
@@ -37,35 +56,79 @@ public sealed partial class LibcMounter(ILogger<LibcMounter> logger) : IMounter
         Log.BindMounted(logger, source, target);
     }
 
-    /// <remarks>
-    /// The kernel lists mount points by their real path, so a target reached through a symlinked parent
-    /// (e.g. a relocated kubelet directory) is resolved first; otherwise the lookup would miss it.
-    /// </remarks>
     public MountInfoEntry? FindMount(string target) =>
-        MountInfoParser.FindByMountPoint(MountInfoParser.Parse(File.ReadAllText(MountInfoPath)), RealPathOrSelf(target));
+        MountInfoParser.FindByMountPoint(ReadMounts(), MountPaths.RealPathOrSelf(target));
 
-    private static string RealPathOrSelf(string path)
+    public IReadOnlyList<MountInfoEntry> ReadMounts() => MountInfoParser.Parse(_mountInfo.Read());
+
+    public MountProbe? Probe(string path)
     {
-        var resolved = RealPath(path, IntPtr.Zero);
-        if (resolved == IntPtr.Zero)
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (_statxHasMountIds)
         {
-            return path;
+            try
+            {
+                if (Statx(AtFdCwd, path, AtNoAutomount, StatxIno | StatxMountId, out var buffer) != 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno is Errno.ENOENT or Errno.ENOTDIR)
+                    {
+                        return null;
+                    }
+                    if (errno is not (Errno.ENOSYS or Errno.EINVAL))
+                    {
+                        throw new MountException("statx", path, errno);
+                    }
+                    _statxHasMountIds = false;
+                }
+                else if ((buffer.Mask & StatxMountId) != 0 && (buffer.AttributesMask & StatxAttrMountRoot) != 0)
+                {
+                    return new MountProbe(
+                        (buffer.Attributes & StatxAttrMountRoot) != 0,
+                        (long)buffer.MountId,
+                        Device(buffer.DeviceMajor, buffer.DeviceMinor),
+                        buffer.Inode);
+                }
+                else
+                {
+                    _statxHasMountIds = false;
+                }
+            }
+            catch (EntryPointNotFoundException)
+            {
+                _statxHasMountIds = false;
+            }
+            Log.StatxWithoutMountIds(logger);
         }
-        try
-        {
-            return Marshal.PtrToStringUTF8(resolved) ?? path;
-        }
-        finally
-        {
-            Free(resolved);
-        }
+        return ProbeThroughMountTable(path);
     }
 
-    public bool IsBindOf(string target, string source) =>
-        Mono.Unix.Native.Syscall.stat(target, out var shown) == 0
-        && Mono.Unix.Native.Syscall.stat(source, out var original) == 0
-        && shown.st_dev == original.st_dev
-        && shown.st_ino == original.st_ino;
+    /// <summary>The fallback: stat for the file, the mount table for the mount (the topmost listed at the path).</summary>
+    private MountProbe? ProbeThroughMountTable(string path)
+    {
+        if (Mono.Unix.Native.Syscall.stat(path, out var stat) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno is Errno.ENOENT or Errno.ENOTDIR ? null : throw new MountException("stat", path, errno);
+        }
+        var mount = FindMount(path);
+        // glibc's dev_t encoding, so devices compare equal to what statx reports.
+        var major = ((stat.st_dev >> 8) & 0xfff) | ((stat.st_dev >> 32) & ~0xfffUL);
+        var minor = (stat.st_dev & 0xff) | ((stat.st_dev >> 12) & ~0xffUL);
+        return new MountProbe(mount is not null, mount?.MountId ?? 0, Device((uint)major, (uint)minor), stat.st_ino);
+    }
+
+    private static ulong Device(uint major, uint minor) => ((ulong)major << 32) | minor;
+
+    public bool IsReadOnlyMount(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Mono.Unix.Native.Syscall.statvfs(path, out var stat) != 0)
+        {
+            throw new MountException("statvfs", path, Marshal.GetLastPInvokeError());
+        }
+        return (stat.f_flag & Mono.Unix.Native.MountFlags.ST_RDONLY) != 0;
+    }
 
     public void Unmount(string target)
     {
@@ -132,11 +195,8 @@ public sealed partial class LibcMounter(ILogger<LibcMounter> logger) : IMounter
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Mount(string? source, string target, string? filesystemType, ulong flags, IntPtr data);
 
-    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr RealPath(string path, IntPtr resolved);
-
-    [LibraryImport("libc", EntryPoint = "free")]
-    private static partial void Free(IntPtr pointer);
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int directoryFd, string path, int flags, uint mask, out StatxBuffer buffer);
 
     [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Umount2(string target, int flags);

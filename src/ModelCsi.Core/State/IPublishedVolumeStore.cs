@@ -8,6 +8,9 @@ public interface IPublishedVolumeStore
 {
     IReadOnlyCollection<PublishedVolume> All { get; }
 
+    /// <summary>How many volumes are recorded, without copying them.</summary>
+    int Count { get; }
+
     PublishedVolume? Find(string volumeId, string targetPath);
 
     /// <summary>Any record for the target path, whatever volume it belongs to.</summary>

@@ -34,14 +34,26 @@ public sealed class PublishedVolumeStore : IPublishedVolumeStore
 
     public IReadOnlyCollection<PublishedVolume> All => _volumes.Values.ToArray();
 
+    public int Count => _volumes.Count;
+
     public PublishedVolume? Find(string volumeId, string targetPath) =>
         _volumes.TryGetValue(Key(volumeId, targetPath), out var volume) ? volume : null;
 
     /// <summary>Any record for the target path, whatever volume it belongs to.</summary>
-    public PublishedVolume? FindByTarget(string targetPath) =>
-        _volumes.Values.FirstOrDefault(v => string.Equals(v.TargetPath, targetPath, StringComparison.Ordinal));
+    /// <remarks>Enumerates the dictionary itself: <c>Values</c> would take every lock and copy all records on each call.</remarks>
+    public PublishedVolume? FindByTarget(string targetPath)
+    {
+        foreach (var (_, volume) in _volumes)
+        {
+            if (string.Equals(volume.TargetPath, targetPath, StringComparison.Ordinal))
+            {
+                return volume;
+            }
+        }
+        return null;
+    }
 
-    public async Task SaveAsync(PublishedVolume volume, CancellationToken cancellationToken = default)
+    public Task SaveAsync(PublishedVolume volume, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(volume);
         var key = Key(volume.VolumeId, volume.TargetPath);
@@ -49,9 +61,12 @@ public sealed class PublishedVolumeStore : IPublishedVolumeStore
         var temp = path + "." + Guid.NewGuid().ToString("N") + TempExtension;
         try
         {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            cancellationToken.ThrowIfCancellationRequested();
+            // A record is a few hundred bytes: serialized in memory and written in one call, no buffer, no async hops.
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(volume, JsonOptions);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
-                await JsonSerializer.SerializeAsync(stream, volume, JsonOptions, cancellationToken);
+                stream.Write(bytes);
                 // fsync before the rename, or a power loss can leave an empty file under the final name.
                 stream.Flush(flushToDisk: true);
             }
@@ -63,6 +78,7 @@ public sealed class PublishedVolumeStore : IPublishedVolumeStore
             throw;
         }
         _volumes[key] = volume;
+        return Task.CompletedTask;
     }
 
     public void Remove(string volumeId, string targetPath)

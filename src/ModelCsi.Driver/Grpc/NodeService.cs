@@ -21,6 +21,7 @@ internal sealed class NodeService(
     IOptions<DriverOptions> options,
     IModelSource models,
     IMounter mounter,
+    OwnMounts ownMounts,
     IPublishedVolumeStore volumes,
     VolumeOperationLocks locks,
     PublishedLeases leases,
@@ -29,12 +30,11 @@ internal sealed class NodeService(
     CsiMetrics metrics,
     ILogger<NodeService> logger,
     PullEventReporterFactory? pullEvents = null,
-    DynamicVolumes? dynamicVolumes = null) : Node.NodeBase
+    DynamicVolumes? dynamicVolumes = null,
+    ModelEntryCounts? entryCounts = null) : Node.NodeBase
 {
-    // A retry after a crash can find more than one bind stacked at a target; this bounds the unmount loop.
-    private const int MaxStackedMounts = 8;
-
     private readonly DriverOptions _options = options.Value;
+    private readonly ModelEntryCounts _entryCounts = entryCounts ?? new ModelEntryCounts(mounter);
 
     public override Task<NodeGetInfoResponse> NodeGetInfo(NodeGetInfoRequest request, ServerCallContext context) =>
         Task.FromResult(new NodeGetInfoResponse { NodeId = _options.NodeId, MaxVolumesPerNode = 0 });
@@ -83,15 +83,15 @@ internal sealed class NodeService(
         using var held = await AcquireAsync(volumeId, target, method, cancellationToken);
 
         var existing = volumes.Find(volumeId, target);
-        if (mounter.FindMount(target) is not null)
+        if (ownMounts.Inspect(target) is not TargetState.NotMounted and var state)
         {
             EnsureSameVolume(existing, volumeId, target, reference, subPath, method);
             EnsureSameSelection(existing!, volumeId, target, selection, method);
-            if (!mounter.IsBindOf(target, existing!.SourcePath))
+            if (state is not TargetState.Ours || ownMounts.Find(target)?.Source != existing!.SourcePath)
             {
                 throw new RpcException(new Status(StatusCode.AlreadyExists, $"{method}: {target} has a mount on it that this driver did not make over volume {volumeId}"));
             }
-            if (mounter.FindMount(target) is not { IsReadOnly: true })
+            if (!mounter.IsReadOnlyMount(target))
             {
                 throw new InvalidOperationException($"{target} is mounted read-write; refusing to hand it to a pod");
             }
@@ -148,7 +148,7 @@ internal sealed class NodeService(
             Reference = reference,
             CacheKey = model.CacheKey,
             SourcePath = source,
-            Entries = TreeUsage.Measure(source).Entries,
+            Entries = _entryCounts.Count(source),
             SubPath = subPath,
             Pod = pod,
             PublishedAt = timeProvider.GetUtcNow(),
@@ -156,19 +156,14 @@ internal sealed class NodeService(
         await volumes.SaveAsync(record, cancellationToken);
         try
         {
-            mounter.BindReadOnly(source, target);
-            if (mounter.FindMount(target) is not { IsReadOnly: true })
-            {
-                mounter.Unmount(target);
-                throw new InvalidOperationException($"bind mount of {source} at {target} is not read-only after the remount");
-            }
+            ownMounts.BindReadOnly(source, target);
         }
         catch
         {
             volumes.Remove(volumeId, target);
             throw;
         }
-        metrics.PublishedVolumes.Set(volumes.All.Count);
+        metrics.PublishedVolumes.Set(volumes.Count);
         Log.Published(logger, reference, model.CacheKey, target);
     }
 
@@ -203,11 +198,7 @@ internal sealed class NodeService(
         }
 
         // Only our own bind comes off: a mount somebody stacked over it, or put in its place, is left alone.
-        for (var i = 0; i < MaxStackedMounts && mounter.FindMount(target) is not null && mounter.IsBindOf(target, record.SourcePath); i++)
-        {
-            mounter.Unmount(target);
-        }
-        if (mounter.FindMount(target) is not null)
+        if (!ownMounts.Unmount(target, record.SourcePath))
         {
             throw new RpcException(new Status(
                 StatusCode.FailedPrecondition,
@@ -220,7 +211,7 @@ internal sealed class NodeService(
         }
         volumes.Remove(volumeId, target);
         leases.Release(volumeId, target);
-        metrics.PublishedVolumes.Set(volumes.All.Count);
+        metrics.PublishedVolumes.Set(volumes.Count);
         Log.Unpublished(logger, target);
         return new NodeUnpublishVolumeResponse();
     }
@@ -242,7 +233,7 @@ internal sealed class NodeService(
 
         // A model is immutable and fully present, so its size is both what is used and the whole capacity.
         var (bytes, inodes) = TreeUsage.Measure(path);
-        var response = new NodeGetVolumeStatsResponse { VolumeCondition = VolumeHealth.Check(record, mounter, inodes) };
+        var response = new NodeGetVolumeStatsResponse { VolumeCondition = VolumeHealth.Check(record, ownMounts, inodes) };
         response.Usage.Add(new VolumeUsage { Unit = VolumeUsage.Types.Unit.Bytes, Total = bytes, Used = bytes, Available = 0 });
         response.Usage.Add(new VolumeUsage { Unit = VolumeUsage.Types.Unit.Inodes, Total = inodes, Used = inodes, Available = 0 });
         return Task.FromResult(response);
@@ -328,7 +319,7 @@ internal sealed class NodeService(
         using var held = await AcquireAsync(volumeId, target, method, cancellationToken);
 
         var existing = volumes.Find(volumeId, target);
-        if (mounter.FindMount(target) is not null)
+        if (mounter.Probe(target) is { IsMountRoot: true })
         {
             if (existing is not { Dynamic: true })
             {
@@ -367,13 +358,13 @@ internal sealed class NodeService(
             volumes.Remove(volumeId, target);
             throw;
         }
-        metrics.PublishedVolumes.Set(volumes.All.Count);
+        metrics.PublishedVolumes.Set(volumes.Count);
     }
 
     private async Task UnpublishDynamicAsync(string volumeId, string target)
     {
         await DynamicVolumes(nameof(NodeUnpublishVolume)).UnpublishAsync(volumeId, target);
         volumes.Remove(volumeId, target);
-        metrics.PublishedVolumes.Set(volumes.All.Count);
+        metrics.PublishedVolumes.Set(volumes.Count);
     }
 }

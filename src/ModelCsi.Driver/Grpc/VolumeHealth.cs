@@ -10,13 +10,13 @@ namespace ModelCsi.Driver.Grpc;
 /// </summary>
 internal static class VolumeHealth
 {
-    public static VolumeCondition Check(PublishedVolume record, IMounter mounter, long entriesNow)
+    public static VolumeCondition Check(PublishedVolume record, OwnMounts mounts, long entriesNow)
     {
         if (!Directory.Exists(record.SourcePath))
         {
             return Abnormal($"the model directory {record.SourcePath} of {record.Reference} is gone from the cache");
         }
-        if (mounter.FindMount(record.TargetPath) is null || !mounter.IsBindOf(record.TargetPath, record.SourcePath))
+        if (mounts.Inspect(record.TargetPath) is not TargetState.Ours || mounts.Find(record.TargetPath)?.Source != record.SourcePath)
         {
             return Abnormal($"{record.TargetPath} no longer shows the model {record.Reference}: it is not mounted there, or something else is");
         }

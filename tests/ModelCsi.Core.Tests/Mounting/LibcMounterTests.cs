@@ -50,6 +50,63 @@ public sealed class LibcMounterTests : IDisposable
     }
 
     [Fact]
+    public void Statx_shows_the_bind_as_a_mount_root_with_the_id_mountinfo_lists_and_the_source_file()
+    {
+        _mounter.BindReadOnly(_source, _target);
+
+        var shown = _mounter.Probe(_target);
+        var original = _mounter.Probe(_source);
+
+        Assert.NotNull(shown);
+        Assert.NotNull(original);
+        Assert.True(shown.Value.IsMountRoot);
+        Assert.Equal(_mounter.FindMount(_target)!.MountId, shown.Value.MountId);
+        Assert.True(shown.Value.ShowsSameFileAs(original.Value.Device, original.Value.Inode));
+        Assert.False(original.Value.IsMountRoot);
+        Assert.True(_mounter.IsReadOnlyMount(_target));
+        Assert.False(_mounter.IsReadOnlyMount(_source));
+    }
+
+    [Fact]
+    public void Statx_uses_mount_ids_on_this_kernel_and_the_mount_table_fallback_sees_the_same_mount()
+    {
+        _mounter.BindReadOnly(_source, _target);
+        var reads = new CountingMountInfo();
+        var fallback = new LibcMounter(NullLogger<LibcMounter>.Instance, reads) { UsesStatxMountIds = false };
+
+        var shown = _mounter.Probe(_target)!.Value;
+        var throughTable = fallback.Probe(_target)!.Value;
+        var plain = fallback.Probe(_source)!.Value;
+
+        Assert.True(_mounter.UsesStatxMountIds);
+        Assert.Equal(shown, throughTable);
+        Assert.False(plain.IsMountRoot);
+        Assert.True(plain.ShowsSameFileAs(shown.Device, shown.Inode));
+        Assert.Equal(2, reads.Reads);
+    }
+
+    [Fact]
+    public void Statx_shows_a_plain_directory_as_no_mount_root_and_a_missing_path_as_nothing()
+    {
+        Assert.False(_mounter.Probe(_target)!.Value.IsMountRoot);
+        Assert.Null(_mounter.Probe(Path.Combine(_target, "missing", "deeper")));
+    }
+
+    [Fact]
+    public void Statx_sees_a_tmpfs_stacked_over_the_bind_as_another_mount_showing_another_file()
+    {
+        _mounter.BindReadOnly(_source, _target);
+        var bind = _mounter.Probe(_target)!.Value;
+        Mount("-t", "tmpfs", "tmpfs", _target);
+
+        var stacked = _mounter.Probe(_target)!.Value;
+
+        Assert.True(stacked.IsMountRoot);
+        Assert.NotEqual(bind.MountId, stacked.MountId);
+        Assert.False(stacked.ShowsSameFileAs(bind.Device, bind.Inode));
+    }
+
+    [Fact]
     public void Mountinfo_shows_the_bind_read_only_nosuid_nodev()
     {
         _mounter.BindReadOnly(_source, _target);
@@ -127,5 +184,12 @@ public sealed class LibcMounterTests : IDisposable
 
         Assert.NotNull(mount);
         Assert.Equal(_target, mount.MountPoint);
+    }
+
+    private static void Mount(params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mount", arguments) { RedirectStandardError = true })!;
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"mount {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
     }
 }

@@ -4,7 +4,9 @@ namespace ModelCsi.Core.Cache;
 
 /// <summary>
 /// One collection pass of the <see cref="ModelStore"/>, run under its gate: least recently used models nobody
-/// leases go first, and blobs or layers nothing references go with them.
+/// leases go first, and blobs or layers nothing references go with them. It works from memory (the tracked sizes
+/// and the record index) plus statvfs and a stat of each unreferenced entry, and only renames what it removes:
+/// cache hits wait on the same gate.
 /// </summary>
 internal sealed class CacheCollector(ModelStore store)
 {
@@ -15,7 +17,7 @@ internal sealed class CacheCollector(ModelStore store)
 
     public EvictionResult Collect(long needed, bool dryRun, List<string> trash)
     {
-        var usage = MeasureContent(_layout);
+        var usage = store.Usage.Snapshot();
         var before = usage.Values.Sum();
         var models = ReadModels();
         var pulls = store.ActivePulls.ToList();
@@ -107,7 +109,10 @@ internal sealed class CacheCollector(ModelStore store)
         return new EvictionResult(records, freed, before, projectedAfterEviction, available);
     }
 
-    /// <summary>Crash-safe order: the model disappears at once (rename), then its record, then its content.</summary>
+    /// <summary>
+    /// Crash-safe order: the model disappears at once (rename), then its record, then its content (renamed into
+    /// tmp/ too; the caller deletes the trash after leaving the gate).
+    /// </summary>
     private void Remove(List<StoredModel> evicted, List<string> orphans, Dictionary<string, long> usage, List<string> trash)
     {
         // A crash in between leaves drift that the start-up reconciliation repairs.
@@ -125,36 +130,32 @@ internal sealed class CacheCollector(ModelStore store)
 
         foreach (var item in orphans)
         {
-            if (Directory.Exists(item))
+            // Unlinking a large blob frees its extents, which takes time; a rename does not.
+            var hidden = Path.Combine(_layout.Temp, (Directory.Exists(item) ? "layer-gc-" : "blob-gc-") + Guid.NewGuid().ToString("N"));
+            try
             {
-                var hidden = Path.Combine(_layout.Temp, "layer-gc-" + Guid.NewGuid().ToString("N"));
-                Directory.Move(item, hidden);
+                if (Directory.Exists(item))
+                {
+                    Directory.Move(item, hidden);
+                }
+                else
+                {
+                    File.Move(item, hidden);
+                }
+
                 trash.Add(hidden);
             }
-            else
+            catch (FileNotFoundException)
             {
-                File.Delete(item);
+                // Already gone (a file deleted behind the driver's back): nothing to free, only to stop tracking.
+            }
+            catch (DirectoryNotFoundException)
+            {
             }
 
+            store.Usage.Remove(item);
             Log.RemovedUnreferenced(store.Logger, item, usage.GetValueOrDefault(item));
         }
-    }
-
-    /// <summary>Every blob file (partial or not) and every unpacked layer directory, with its size on disk.</summary>
-    public static Dictionary<string, long> MeasureContent(CacheLayout layout)
-    {
-        var usage = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var file in new DirectoryInfo(layout.Blobs).EnumerateFiles())
-        {
-            usage[file.FullName] = file.Length;
-        }
-
-        foreach (var dir in Directory.EnumerateDirectories(layout.Layers))
-        {
-            usage[Path.GetFullPath(dir)] = TreeUsage.Measure(dir).Bytes;
-        }
-
-        return usage;
     }
 
     /// <summary>

@@ -54,6 +54,7 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
         await _fetcher.FetchToFileAsync(Source(repository, blob), blob, _layout.PartialBlob(blob.Digest), totals.NewTally(), cancellationToken);
         File.Move(_layout.PartialBlob(blob.Digest), _layout.Blob(blob.Digest), overwrite: true);
         store.FileSync.SyncDirectory(_layout.Blobs);
+        store.ContentAdded(_layout.Blob(blob.Digest), blob.Size, replaces: _layout.PartialBlob(blob.Digest));
         Log.LayerCached(store.Logger, blob.Digest, blob.MediaType, blob.Size);
         return true;
     }
@@ -116,6 +117,7 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
             store.FileSync.SyncFileSystem(_layout.Root);
             Directory.Move(work, final);
             store.FileSync.SyncDirectory(_layout.Layers);
+            store.ContentAdded(final, written);
             Log.LayerCached(store.Logger, layer.Digest, layer.MediaType, layer.Size);
             return true;
         }

@@ -48,4 +48,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Layer {Digest} did not unpack ({Reason}); reading it through its digest check to tell corruption from a malformed artifact")]
     public static partial void CheckingDigestAfterFormatError(ILogger logger, string digest, string reason);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Information, Message = "Cache at {Root}: the tracked size was off by {DriftBytes} bytes from a walk of the disk, corrected")]
+    public static partial void UsageCorrected(ILogger logger, string root, long driftBytes);
 }

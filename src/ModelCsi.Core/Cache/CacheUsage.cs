@@ -11,11 +11,12 @@ internal sealed class CacheUsage(Action<long>? totalChanged = null)
     private readonly Lock _lock = new();
     private readonly Dictionary<string, long> _items = new(StringComparer.Ordinal);
 
-    // When each path was last set or removed (by version), so a correction from a walk that started earlier
-    // does not undo a change the walk could not see. Pruned by each correction.
+    // While a walk runs: when each path was last set or removed (by version), so the walk's correction does not
+    // undo a change it could not see. Empty when no walk runs, so it never grows without bound.
     private readonly Dictionary<string, long> _changedAt = new(StringComparer.Ordinal);
     private long _total;
     private long _version;
+    private int _walksRunning;
 
     /// <summary>Bytes the cache holds now, as tracked.</summary>
     public long Total
@@ -29,14 +30,23 @@ internal sealed class CacheUsage(Action<long>? totalChanged = null)
         }
     }
 
-    /// <summary>A mark to pass to <see cref="Correct"/>: changes after it are newer than a walk started now.</summary>
-    public long Version
+    /// <summary>Starts a correcting walk; returns the mark to pass to <see cref="Correct"/>. Each call needs an <see cref="EndWalk"/>.</summary>
+    public long BeginWalk()
     {
-        get
+        lock (_lock)
         {
-            lock (_lock)
+            _walksRunning++;
+            return _version;
+        }
+    }
+
+    public void EndWalk()
+    {
+        lock (_lock)
+        {
+            if (--_walksRunning == 0)
             {
-                return _version;
+                _changedAt.Clear();
             }
         }
     }
@@ -48,7 +58,7 @@ internal sealed class CacheUsage(Action<long>? totalChanged = null)
         {
             _total += bytes - _items.GetValueOrDefault(path);
             _items[path] = bytes;
-            _changedAt[path] = ++_version;
+            Changed(path);
             totalChanged?.Invoke(_total);
         }
     }
@@ -62,8 +72,32 @@ internal sealed class CacheUsage(Action<long>? totalChanged = null)
                 _total -= bytes;
             }
 
-            _changedAt[path] = ++_version;
+            Changed(path);
             totalChanged?.Invoke(_total);
+        }
+    }
+
+    /// <summary>
+    /// Sets each path to its length on disk now, or removes it when the file is gone: one stat each, taken under
+    /// the lock, so a completed download's rename and its <see cref="Remove"/> cannot fall between a stat and its
+    /// use and leave a partial counted that is no longer there.
+    /// </summary>
+    public void RefreshFiles(IEnumerable<string> paths)
+    {
+        lock (_lock)
+        {
+            foreach (var path in paths)
+            {
+                var file = new FileInfo(path);
+                if (file.Exists)
+                {
+                    Set(path, file.Length);
+                }
+                else if (_items.ContainsKey(path))
+                {
+                    Remove(path);
+                }
+            }
         }
     }
 
@@ -103,8 +137,18 @@ internal sealed class CacheUsage(Action<long>? totalChanged = null)
         }
     }
 
+    // Under _lock.
+    private void Changed(string path)
+    {
+        _version++;
+        if (_walksRunning > 0)
+        {
+            _changedAt[path] = _version;
+        }
+    }
+
     /// <summary>
-    /// Takes a walk that started at <paramref name="walkStartedAt"/> (a <see cref="Version"/>) as the truth for
+    /// Takes a walk that started at <paramref name="walkStartedAt"/> (from <see cref="BeginWalk"/>) as the truth for
     /// every path not changed since; returns the bytes by which the tracked total was off.
     /// </summary>
     public long Correct(IReadOnlyDictionary<string, long> walked, long walkStartedAt)
@@ -127,11 +171,6 @@ internal sealed class CacheUsage(Action<long>? totalChanged = null)
                 {
                     _items.Remove(path);
                 }
-            }
-
-            foreach (var path in _changedAt.Where(p => p.Value <= walkStartedAt).Select(p => p.Key).ToList())
-            {
-                _changedAt.Remove(path);
             }
 
             _total = _items.Values.Sum();

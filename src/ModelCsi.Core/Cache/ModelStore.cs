@@ -125,9 +125,17 @@ public sealed class ModelStore
     /// </summary>
     public long RemeasureUsage()
     {
-        var started = Usage.Version;
-        var walked = CacheWalk.Measure(Layout);
-        var drift = Usage.Correct(walked, started);
+        long drift;
+        var started = Usage.BeginWalk();
+        try
+        {
+            drift = Usage.Correct(CacheWalk.Measure(Layout), started);
+        }
+        finally
+        {
+            Usage.EndWalk();
+        }
+
         if (drift != 0)
         {
             Log.UsageCorrected(Logger, Layout.Root, drift);
@@ -221,21 +229,8 @@ public sealed class ModelStore
     /// Brings the tracked length of partial downloads up to date: those tracked now and <paramref name="more"/> (a
     /// pull's). One stat each, no walk; partial files grow while downloads run, between these readings.
     /// </summary>
-    internal void RefreshPartials(IEnumerable<string>? more = null)
-    {
-        foreach (var path in Usage.Partials().Union(more ?? [], StringComparer.Ordinal))
-        {
-            var partial = new FileInfo(path);
-            if (partial.Exists)
-            {
-                Usage.Set(path, partial.Length);
-            }
-            else
-            {
-                Usage.Remove(path);
-            }
-        }
-    }
+    internal void RefreshPartials(IEnumerable<string>? more = null) =>
+        Usage.RefreshFiles(Usage.Partials().Union(more ?? [], StringComparer.Ordinal).ToList());
 
     /// <summary>The partial files of every pull in progress now.</summary>
     private List<string> ActivePartials()

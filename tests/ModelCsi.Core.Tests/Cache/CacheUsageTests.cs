@@ -47,7 +47,7 @@ public sealed class CacheUsageTests
                 Apply(usage, disk, change);
             }
 
-            var started = usage.Version;
+            var started = usage.BeginWalk();
             var walked = new Dictionary<string, long>(disk);
             foreach (var change in duringWalk)
             {
@@ -55,6 +55,7 @@ public sealed class CacheUsageTests
             }
 
             usage.Correct(walked, started);
+            usage.EndWalk();
 
             Assert.Equal(disk.OrderBy(p => p.Key), usage.Snapshot().OrderBy(p => p.Key));
             Assert.Equal(disk.Values.Sum(), usage.Total);

@@ -15,6 +15,9 @@ internal sealed class CacheCollector(ModelStore store)
 
     private readonly CacheLayout _layout = store.Layout;
 
+    // One statvfs per collection, not one per candidate weighed.
+    private readonly Lazy<(long Free, long Total, long Reserve)?> _fileSystem = new(store.FileSystemSpace, LazyThreadSafetyMode.None);
+
     public EvictionResult Collect(long needed, bool dryRun, List<string> trash)
     {
         var usage = store.Usage.Snapshot();
@@ -179,7 +182,7 @@ internal sealed class CacheCollector(ModelStore store)
         // Bytes promised to pulls in progress are spoken for, whatever of them is written yet.
         var reserved = store.ReservedBytes;
         var byLimit = store.Options.MaxSize.IsZero ? long.MaxValue : store.Options.MaxSize.Bytes - cacheBytesAfter - reserved;
-        var byDisk = store.FileSystemSpace() is { } fs ? fs.Free + (cacheBytesNow - cacheBytesAfter) - fs.Reserve - reserved : long.MaxValue;
+        var byDisk = _fileSystem.Value is { } fs ? fs.Free + (cacheBytesNow - cacheBytesAfter) - fs.Reserve - reserved : long.MaxValue;
         return Math.Min(byLimit, byDisk);
     }
 

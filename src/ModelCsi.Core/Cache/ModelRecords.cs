@@ -106,14 +106,17 @@ internal sealed class ModelRecords(CacheLayout layout, TimeProvider time)
         lock (_lock)
         {
             var tag = (CacheKeys.SelectionKeyOf(key) ?? string.Empty, reference);
-            if (_tags.TryGetValue(tag, out var previous) && previous.Key != key && _records.TryGetValue(previous.Key, out var old))
-            {
-                Write(old with { Tags = (old.Tags ?? []).Where(t => t.Reference != reference).ToList() });
-            }
-
+            var previous = _tags.TryGetValue(tag, out var found) && found.Key != key ? found.Key : null;
             if (_records.TryGetValue(key, out var record))
             {
                 Write(record with { Tags = [.. (record.Tags ?? []).Where(t => t.Reference != reference), new ResolvedTag { Reference = reference, ResolvedAt = time.GetUtcNow() }] });
+            }
+
+            // The new resolution first: a lookup in between sees the old model or the new one, never none; a crash in
+            // between leaves both records naming the tag, and loading picks the later resolution.
+            if (previous is not null && _records.TryGetValue(previous, out var old))
+            {
+                Write(old with { Tags = (old.Tags ?? []).Where(t => t.Reference != reference).ToList() });
             }
         }
     }

@@ -37,6 +37,9 @@ internal sealed class CacheCollectionService(
             {
                 try
                 {
+                    // The size is tracked as content comes and goes; this walk only catches drift (files changed
+                    // behind the driver's back) and holds no lock a cache hit waits on.
+                    cache.RemeasureUsage();
                     var result = cache.CollectGarbage();
                     if (result.Evicted.Count > 0 || result.FreedBytes > 0)
                     {

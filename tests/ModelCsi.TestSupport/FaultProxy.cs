@@ -22,6 +22,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private PendingCut? _cut;
     private PendingFailures? _failures;
     private PendingFailures? _badAuthorizations;
+    private Hold? _hold;
     private int _cutsDone;
     private long _responseBytes;
 
@@ -66,6 +67,34 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             _cut = new PendingCut(pathContains, afterResponseBytes);
         }
+    }
+
+    /// <summary>
+    /// Every request whose path contains <paramref name="pathContains"/> waits in the proxy, before reaching the
+    /// registry, until <see cref="ReleaseHeld"/>; the returned task completes when the first one arrives.
+    /// </summary>
+    public Task HoldRequests(string pathContains)
+    {
+        var hold = new Hold(pathContains);
+        lock (_lock)
+        {
+            _hold = hold;
+        }
+
+        return hold.Arrived.Task;
+    }
+
+    /// <summary>Lets held requests (and later ones) through.</summary>
+    public void ReleaseHeld()
+    {
+        Hold? hold;
+        lock (_lock)
+        {
+            hold = _hold;
+            _hold = null;
+        }
+
+        hold?.Released.TrySetResult();
     }
 
     /// <summary>
@@ -216,9 +245,16 @@ public sealed class FaultProxy : IAsyncDisposable
             var request = new ProxiedRequest(requestLine[0], requestLine.Length > 1 ? requestLine[1] : "", range, hasAuthorization) { Headers = headers };
             int? failWith = null;
             var invalidateAuthorization = false;
+            Task? held = null;
             lock (_lock)
             {
                 _requests.Add(request);
+                if (_hold is { } hold && request.Path.Contains(hold.PathContains, StringComparison.Ordinal))
+                {
+                    hold.Arrived.TrySetResult();
+                    held = hold.Released.Task;
+                }
+
                 if (hasAuthorization && _badAuthorizations is { Count: > 0 } bad && request.Path.Contains(bad.PathContains, StringComparison.Ordinal))
                 {
                     _badAuthorizations = bad with { Count = bad.Count - 1 };
@@ -236,6 +272,11 @@ public sealed class FaultProxy : IAsyncDisposable
                     // Response bytes are counted before they are written, so this is exactly where this request's response starts.
                     Volatile.Write(ref connection.CutAt, Volatile.Read(ref connection.ResponseBytes) + cut.AfterBytes);
                 }
+            }
+
+            if (held is not null)
+            {
+                await held.WaitAsync(cancellationToken);
             }
 
             var headLength = headEnd + 4;
@@ -347,6 +388,13 @@ public sealed class FaultProxy : IAsyncDisposable
     }
 
     private sealed record PendingCut(string PathContains, long AfterBytes);
+
+    private sealed record Hold(string PathContains)
+    {
+        public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private sealed record PendingFailures(string PathContains, int Count, int Status);
 }

@@ -4,7 +4,9 @@ namespace ModelCsi.Core.Cache;
 
 /// <summary>
 /// One collection pass of the <see cref="ModelStore"/>, run under its gate: least recently used models nobody
-/// leases go first, and blobs or layers nothing references go with them.
+/// leases go first, and blobs or layers nothing references go with them. It works from memory (the tracked sizes
+/// and the record index) plus statvfs and a stat of each unreferenced entry, and only renames what it removes:
+/// cache hits wait on the same gate.
 /// </summary>
 internal sealed class CacheCollector(ModelStore store)
 {
@@ -13,9 +15,12 @@ internal sealed class CacheCollector(ModelStore store)
 
     private readonly CacheLayout _layout = store.Layout;
 
+    // One statvfs per collection, not one per candidate weighed.
+    private readonly Lazy<(long Free, long Total, long Reserve)?> _fileSystem = new(store.FileSystemSpace, LazyThreadSafetyMode.None);
+
     public EvictionResult Collect(long needed, bool dryRun, List<string> trash)
     {
-        var usage = MeasureContent(_layout);
+        var usage = store.Usage.Snapshot();
         var before = usage.Values.Sum();
         var models = ReadModels();
         var pulls = store.ActivePulls.ToList();
@@ -112,7 +117,10 @@ internal sealed class CacheCollector(ModelStore store)
         return new EvictionResult(records, freed, before, projectedAfterEviction, available);
     }
 
-    /// <summary>Crash-safe order: the model disappears at once (rename), then its record, then its content.</summary>
+    /// <summary>
+    /// Crash-safe order: the model disappears at once (rename), then its record, then its content (renamed into
+    /// tmp/ too; the caller deletes the trash after leaving the gate).
+    /// </summary>
     private void Remove(List<StoredModel> evicted, List<string> orphans, Dictionary<string, long> usage, List<string> trash)
     {
         // A crash in between leaves drift that the start-up reconciliation repairs.
@@ -130,36 +138,32 @@ internal sealed class CacheCollector(ModelStore store)
 
         foreach (var item in orphans)
         {
-            if (Directory.Exists(item))
+            // Unlinking a large blob frees its extents, which takes time; a rename does not.
+            var hidden = Path.Combine(_layout.Temp, (Directory.Exists(item) ? "layer-gc-" : "blob-gc-") + Guid.NewGuid().ToString("N"));
+            try
             {
-                var hidden = Path.Combine(_layout.Temp, "layer-gc-" + Guid.NewGuid().ToString("N"));
-                Directory.Move(item, hidden);
+                if (Directory.Exists(item))
+                {
+                    Directory.Move(item, hidden);
+                }
+                else
+                {
+                    File.Move(item, hidden);
+                }
+
                 trash.Add(hidden);
             }
-            else
+            catch (FileNotFoundException)
             {
-                File.Delete(item);
+                // Already gone (a file deleted behind the driver's back): nothing to free, only to stop tracking.
+            }
+            catch (DirectoryNotFoundException)
+            {
             }
 
+            store.Usage.Remove(item);
             Log.RemovedUnreferenced(store.Logger, item, usage.GetValueOrDefault(item));
         }
-    }
-
-    /// <summary>Every blob file (partial or not) and every unpacked layer directory, with its size on disk.</summary>
-    public static Dictionary<string, long> MeasureContent(CacheLayout layout)
-    {
-        var usage = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var file in new DirectoryInfo(layout.Blobs).EnumerateFiles())
-        {
-            usage[file.FullName] = file.Length;
-        }
-
-        foreach (var dir in Directory.EnumerateDirectories(layout.Layers))
-        {
-            usage[Path.GetFullPath(dir)] = TreeUsage.Measure(dir).Bytes;
-        }
-
-        return usage;
     }
 
     /// <summary>
@@ -183,7 +187,7 @@ internal sealed class CacheCollector(ModelStore store)
         // Bytes promised to pulls in progress are spoken for, whatever of them is written yet.
         var reserved = store.ReservedBytes;
         var byLimit = store.Options.MaxSize.IsZero ? long.MaxValue : store.Options.MaxSize.Bytes - cacheBytesAfter - reserved;
-        var byDisk = store.FileSystemSpace() is { } fs ? fs.Free + (cacheBytesNow - cacheBytesAfter) - fs.Reserve - reserved : long.MaxValue;
+        var byDisk = _fileSystem.Value is { } fs ? fs.Free + (cacheBytesNow - cacheBytesAfter) - fs.Reserve - reserved : long.MaxValue;
         return Math.Min(byLimit, byDisk);
     }
 

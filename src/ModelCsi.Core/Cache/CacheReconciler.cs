@@ -14,6 +14,7 @@ internal sealed class CacheReconciler(ModelStore store)
     /// which resume); drops records whose model directory is gone; rebuilds the record of a model directory
     /// from its manifest blob, or removes the directory when the manifest is unknown; deletes leftover temp
     /// files, stale partial downloads and content no model references. Partial downloads are kept for resuming.
+    /// Then loads the record index and measures the content once, for the store to track from there.
     /// </summary>
     /// <returns>How many fixes were made.</returns>
     public int Run()
@@ -23,6 +24,11 @@ internal sealed class CacheReconciler(ModelStore store)
         RecordOrRemoveModelDirectories();
         RemoveLeftoverBlobFiles();
         RemoveStalePartialLayers();
+
+        // The one full read of the records and the one walk of the content: from here on, both are kept in memory
+        // and changed as the store changes.
+        store.Records.Load();
+        store.Usage.Reset(CacheWalk.Measure(_layout));
 
         var collected = store.CollectGarbage(neededBytes: long.MinValue / 2);
         _fixes += collected.Evicted.Count;

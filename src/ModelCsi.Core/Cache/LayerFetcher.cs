@@ -51,9 +51,19 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
 
         // Resumes with Range from whatever a killed attempt left in the partial file; returns once the
         // blob verified and its data is on disk (fdatasync). The rename is made durable by syncing blobs/.
-        await _fetcher.FetchToFileAsync(Source(repository, blob), blob, _layout.PartialBlob(blob.Digest), totals.NewTally(), cancellationToken);
+        try
+        {
+            await _fetcher.FetchToFileAsync(Source(repository, blob), blob, _layout.PartialBlob(blob.Digest), totals.NewTally(), cancellationToken);
+        }
+        finally
+        {
+            // The store tracks the cache's size: a download that stopped short leaves its partial file this long.
+            store.RefreshPartials([_layout.PartialBlob(blob.Digest)]);
+        }
+
         File.Move(_layout.PartialBlob(blob.Digest), _layout.Blob(blob.Digest), overwrite: true);
         store.FileSync.SyncDirectory(_layout.Blobs);
+        store.ContentAdded(_layout.Blob(blob.Digest), blob.Size, replaces: _layout.PartialBlob(blob.Digest));
         Log.LayerCached(store.Logger, blob.Digest, blob.MediaType, blob.Size);
         return true;
     }
@@ -124,6 +134,7 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
             store.FileSync.SyncFileSystem(_layout.Root);
             Directory.Move(work, final);
             store.FileSync.SyncDirectory(_layout.Layers);
+            store.ContentAdded(final, written);
             Log.LayerCached(store.Logger, layer.Digest, layer.MediaType, layer.Size);
             return true;
         }

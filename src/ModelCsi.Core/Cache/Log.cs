@@ -51,4 +51,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1040, Level = LogLevel.Warning, Message = "Tar layer {Digest} resumed at byte {Offset} did not complete ({Reason}); discarding the partial layer and fetching it again from byte 0")]
     public static partial void TarResumeFailed(ILogger logger, string digest, long offset, string reason);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Information, Message = "Cache at {Root}: the tracked size was off by {DriftBytes} bytes from a walk of the disk, corrected")]
+    public static partial void UsageCorrected(ILogger logger, string root, long driftBytes);
 }

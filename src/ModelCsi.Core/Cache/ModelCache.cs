@@ -52,6 +52,9 @@ public sealed class ModelCache : IModelSource, IDisposable
 
     public long MeasureCacheBytes() => Store.MeasureCacheBytes();
 
+    /// <summary>Corrects the tracked cache size by a walk of the disk, outside the lock cache hits take.</summary>
+    public long RemeasureUsage() => Store.RemeasureUsage();
+
     /// <summary>Stops pulls in progress; their partial files stay for the next start to resume.</summary>
     public void Dispose() => Pipeline.Dispose();
 }

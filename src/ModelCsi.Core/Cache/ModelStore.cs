@@ -34,10 +34,16 @@ public sealed class ModelStore
         Metrics = metrics ?? CacheMetrics.Unexported();
         Layout = new CacheLayout(Options.RootDirectory);
         Records = new ModelRecords(Layout, time);
+        Usage = new CacheUsage(total => Metrics.CacheBytes.Set(total));
         Layout.CreateDirectories();
         if (Options.ReconcileAtStart)
         {
             Reconcile();
+        }
+        else
+        {
+            Records.Load();
+            Usage.Reset(CacheWalk.Measure(Layout));
         }
 
         UpdateGauges();
@@ -58,14 +64,18 @@ public sealed class ModelStore
 
     internal ModelRecords Records { get; }
 
+    /// <summary>The bytes of each piece of content, tracked so that nothing has to walk the cache to know its size.</summary>
+    internal CacheUsage Usage { get; }
+
     /// <summary>How content is made durable before it is marked complete.</summary>
     internal IFileSync FileSync { get; }
 
     /// <summary>Layer downloads running now, for a caller that deletes the store once its pipeline stopped.</summary>
     internal InFlightWork Downloads { get; } = new();
 
-    // Held while a model is looked up and leased, and while eviction picks, hides and collects: a hit that
-    // is about to be mounted and an eviction of the same model exclude each other.
+    // Held while a model is looked up and leased, and while eviction picks and hides (renames) what it collects: a
+    // hit that is about to be mounted and an eviction of the same model exclude each other. Cache hits take it, so
+    // nothing slow happens under it: no walk of the cache, no file read, no sync, no deletion of content, no network.
     internal Lock Gate { get; } = new();
 
     /// <summary>
@@ -75,19 +85,23 @@ public sealed class ModelStore
     public bool TryAcquire(string reference, string cacheKey, LeaseHolder? holder, out ModelHandle handle)
     {
         var path = Layout.Model(cacheKey);
+        ModelLease? lease;
         lock (Gate)
         {
-            if (Directory.Exists(path))
+            if (!Directory.Exists(path))
             {
-                var lease = holder is { } h ? Leases.Acquire(cacheKey, h) : null;
-                Records.Touch(cacheKey, reference);
-                handle = new ModelHandle(reference, CacheKeys.ManifestDigestOf(cacheKey), path) { CacheKey = cacheKey, Lease = lease };
-                return true;
+                handle = null!;
+                return false;
             }
+
+            lease = holder is { } h ? Leases.Acquire(cacheKey, h) : null;
         }
 
-        handle = null!;
-        return false;
+        // The record's rewrite needs no gate: an eviction in between deletes the record, and a touch of a deleted
+        // record writes nothing (both run under the records' own lock).
+        Records.Touch(cacheKey, reference);
+        handle = new ModelHandle(reference, CacheKeys.ManifestDigestOf(cacheKey), path) { CacheKey = cacheKey, Lease = lease };
+        return true;
     }
 
     /// <summary>
@@ -99,8 +113,36 @@ public sealed class ModelStore
     /// <summary>The record of every complete model in the cache.</summary>
     public IReadOnlyList<CachedModelRecord> ListModels() => Records.List();
 
-    /// <summary>Bytes the cache holds now (verified blobs, partial downloads, unpacked layers).</summary>
-    public long MeasureCacheBytes() => CacheCollector.MeasureContent(Layout).Values.Sum();
+    /// <summary>Bytes the cache holds now (verified blobs, partial downloads, unpacked layers), measured by walking it.</summary>
+    public long MeasureCacheBytes() => CacheWalk.Measure(Layout).Values.Sum();
+
+    /// <summary>Bytes the cache holds now as tracked (no walk): what room checks and the cache size metric use.</summary>
+    public long TrackedCacheBytes => Usage.Total;
+
+    /// <summary>
+    /// Walks the cache, without holding any lock a cache hit takes, and corrects the tracked sizes by it (content
+    /// changed while the walk ran keeps its tracked size). Returns the bytes by which the tracked total was off.
+    /// </summary>
+    public long RemeasureUsage()
+    {
+        long drift;
+        var started = Usage.BeginWalk();
+        try
+        {
+            drift = Usage.Correct(CacheWalk.Measure(Layout), started);
+        }
+        finally
+        {
+            Usage.EndWalk();
+        }
+
+        if (drift != 0)
+        {
+            Log.UsageCorrected(Logger, Layout.Root, drift);
+        }
+
+        return drift;
+    }
 
     /// <summary>
     /// Brings the cache within its limits with room for <paramref name="neededBytes"/> more: deletes content no
@@ -116,10 +158,17 @@ public sealed class ModelStore
             result = new CacheCollector(this).Collect(neededBytes, dryRun, trash);
         }
 
-        // The trees were renamed into tmp/ under the lock; deleting them can take a while and needs no lock.
+        // The trees and files were renamed into tmp/ under the lock; deleting them can take a while and needs no lock.
         foreach (var path in trash)
         {
-            DeleteTree(path);
+            if (Directory.Exists(path))
+            {
+                DeleteTree(path);
+            }
+            else
+            {
+                DeleteFile(path);
+            }
         }
 
         if (!dryRun)
@@ -147,13 +196,49 @@ public sealed class ModelStore
 
     internal void EndPull(ModelLease lease)
     {
+        OciManifest? manifest = null;
         lock (Gate)
         {
-            _activePulls.Remove(lease);
+            if (_activePulls.Remove(lease, out var pull))
+            {
+                manifest = pull.Manifest;
+            }
+
             _reservations.Remove(lease);
         }
 
         lease.Dispose();
+        // A failed or cut download leaves its partial file at whatever length it reached.
+        if (manifest is not null)
+        {
+            RefreshPartials(manifest.Layers.Append(manifest.Config).Select(b => Layout.PartialBlob(b.Digest)));
+        }
+    }
+
+    /// <summary>Records a blob or layer that just became complete; <paramref name="replaces"/> is the partial file it was renamed from.</summary>
+    internal void ContentAdded(string path, long bytes, string? replaces = null)
+    {
+        Usage.Set(path, bytes);
+        if (replaces is not null)
+        {
+            Usage.Remove(replaces);
+        }
+    }
+
+    /// <summary>
+    /// Brings the tracked length of partial downloads up to date: those tracked now and <paramref name="more"/> (a
+    /// pull's). One stat each, no walk; partial files grow while downloads run, between these readings.
+    /// </summary>
+    internal void RefreshPartials(IEnumerable<string>? more = null) =>
+        Usage.RefreshFiles(Usage.Partials().Union(more ?? [], StringComparer.Ordinal).ToList());
+
+    /// <summary>The partial files of every pull in progress now.</summary>
+    private List<string> ActivePartials()
+    {
+        lock (Gate)
+        {
+            return _activePulls.Values.SelectMany(p => p.Manifest.Layers.Append(p.Manifest.Config)).Select(b => Layout.PartialBlob(b.Digest)).ToList();
+        }
     }
 
     /// <summary>Bytes promised to pulls in progress (call under <see cref="Gate"/>).</summary>
@@ -202,6 +287,10 @@ public sealed class ModelStore
             return long.MaxValue;
         }
 
+        // The collection below works from the tracked sizes and statvfs, under the gate; what it cannot know
+        // without a look, how far downloads in progress have got, is read here first.
+        RefreshPartials(ActivePartials());
+
         var result = CollectGarbage(needed);
         if (result.AvailableBytes < needed)
         {
@@ -241,6 +330,7 @@ public sealed class ModelStore
 
             File.Move(temp, path, overwrite: true);
             FileSync.SyncDirectory(Layout.Blobs);
+            Usage.Set(path, content.Length);
         }
     }
 
@@ -259,15 +349,8 @@ public sealed class ModelStore
 
     internal void UpdateGauges()
     {
-        try
-        {
-            Metrics.CacheBytes.Set(MeasureCacheBytes());
-            Metrics.CacheModels.Set(ListModels().Count);
-        }
-        catch (IOException)
-        {
-            // A file vanishing mid-walk only makes this reading stale; the next update corrects it.
-        }
+        Metrics.CacheBytes.Set(Usage.Total);
+        Metrics.CacheModels.Set(ListModels().Count);
     }
 
     internal void DeleteTree(string path)
@@ -279,6 +362,18 @@ public sealed class ModelStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // It is under tmp/ already, invisible; the next start empties tmp/.
+            Log.DeleteFailed(Logger, path, e.Message);
+        }
+    }
+
+    private void DeleteFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
             Log.DeleteFailed(Logger, path, e.Message);
         }
     }

@@ -346,12 +346,16 @@ public sealed class CacheEvictionTests(RegistryFixture fixture) : IClassFixture<
     public async Task Abandoned_partial_downloads_are_collected_when_a_pull_needs_their_room()
     {
         var a = await PushAsync(91, weightBytes: 200_000);
-        using var cache = NewCache(maxSize: 400_000);
-        // Five pulls killed and never retried left their partial downloads behind.
-        for (var i = 0; i < 5; i++)
+        // Five pulls killed and never retried left their partial downloads behind; the driver starts again.
+        using (var dead = NewCache(maxSize: 400_000))
         {
-            await File.WriteAllBytesAsync(cache.Layout.PartialBlob("sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([(byte)i]))), new byte[60_000]);
+            for (var i = 0; i < 5; i++)
+            {
+                await File.WriteAllBytesAsync(dead.Layout.PartialBlob("sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([(byte)i]))), new byte[60_000]);
+            }
         }
+
+        using var cache = NewCache(maxSize: 400_000);
 
         var handle = await cache.AcquireAsync(new ModelRequest(a.Reference)).WaitAsync(Patience);
 

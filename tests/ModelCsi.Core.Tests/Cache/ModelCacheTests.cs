@@ -294,6 +294,11 @@ public sealed class ModelCacheTests(RegistryFixture fixture) : IClassFixture<Reg
         AssertSameFiles(files, moved.ModelPath);
         Assert.True(Directory.Exists(old.ModelPath));
         Assert.Equal(2, cache.ListModels().Count);
+
+        // After a restart the tag still follows its last resolution, read back from the records, and only the new model names it.
+        using var restarted = NewCache();
+        Assert.Equal(second.ManifestDigest, restarted.Store.Records.FindResolution(reference, null));
+        Assert.Empty(restarted.Store.Records.Get(first.ManifestDigest)!.Tags ?? []);
     }
 
     [Fact]

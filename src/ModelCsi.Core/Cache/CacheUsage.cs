@@ -93,8 +93,10 @@ internal sealed class CacheUsage(Action<long>? totalChanged = null)
                 {
                     Set(path, file.Length);
                 }
-                else if (_items.ContainsKey(path))
+                else if (_items.ContainsKey(path) && !Directory.Exists(path))
                 {
+                    // A partial tar layer is a directory: its size stays as the last walk measured it until the
+                    // layer completes (and replaces it) or is discarded.
                     Remove(path);
                 }
             }

@@ -170,6 +170,7 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
                 Log.TarResumeFailed(store.Logger, layer.Digest, checkpoints.Resume.Offset, e.Message);
                 checkpoints.Dispose();
                 TarCheckpointer.Discard(partial);
+                store.ContentDiscarded(partial);
                 checkpoints = TarCheckpointer.Open(partial, layer, store.Options.Fetch.TarCheckpointInterval, store.FileSync);
                 result = await ExtractPlainTarAsync(repository, layer, checkpoints, limits, totals, cancellationToken);
             }
@@ -181,6 +182,7 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
             // What is there came from bytes that do not verify or do not extract: nothing to resume from.
             checkpoints.Dispose();
             TarCheckpointer.Discard(partial);
+            store.ContentDiscarded(partial);
             throw;
         }
         finally
@@ -194,6 +196,7 @@ internal sealed class LayerFetcher(ModelStore store, LayerUnpacker unpacker, Can
         store.FileSync.SyncFileSystem(_layout.Root);
         Directory.Move(tree, final);
         store.FileSync.SyncDirectory(_layout.Layers);
+        store.ContentAdded(final, result.BytesWritten, replaces: partial);
         // The layer is in place: its checkpoint and journal are of no more use.
         TarCheckpointer.Discard(partial);
         Log.LayerCached(store.Logger, layer.Digest, layer.MediaType, layer.Size);

@@ -225,6 +225,9 @@ public sealed class ModelStore
         }
     }
 
+    /// <summary>Records that content was deleted (a partial tar layer given up on).</summary>
+    internal void ContentDiscarded(string path) => Usage.Remove(path);
+
     /// <summary>
     /// Brings the tracked length of partial downloads up to date: those tracked now and <paramref name="more"/> (a
     /// pull's). One stat each, no walk; partial files grow while downloads run, between these readings.

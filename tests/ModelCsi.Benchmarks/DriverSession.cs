@@ -20,6 +20,7 @@ public sealed class DriverSession : IAsyncDisposable
     private readonly string _directory;
     private readonly ConcurrentDictionary<string, NodePublishVolumeRequest> _published = new();
     private readonly Node.NodeClient _client;
+    private readonly Identity.IdentityClient _identity;
 
     private DriverSession(DriverUnderTest driver, WorkDirectory work, string directory)
     {
@@ -27,6 +28,7 @@ public sealed class DriverSession : IAsyncDisposable
         _work = work;
         _directory = directory;
         _client = new Node.NodeClient(driver.Channel);
+        _identity = new Identity.IdentityClient(driver.Channel);
     }
 
     public int ProcessId => _driver.ProcessId;
@@ -89,6 +91,23 @@ public sealed class DriverSession : IAsyncDisposable
         var timings = new ConcurrentBag<double>();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
             async (_, token) => timings.Add(await PublishAsync(reference, attributes, token)));
+        return [.. timings];
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> Identity Probe calls by <paramref name="concurrency"/> workers, their latencies in ms:
+    /// what one CSI call costs over this socket with no work behind it, the floor of any RPC.
+    /// </summary>
+    public async Task<List<double>> ProbeManyAsync(int count, int concurrency, CancellationToken cancellationToken = default)
+    {
+        var timings = new ConcurrentBag<double>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+            async (_, token) =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                await _identity.ProbeAsync(new ProbeRequest(), deadline: DateTime.UtcNow + RpcPatience, cancellationToken: token);
+                timings.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            });
         return [.. timings];
     }
 

@@ -102,6 +102,7 @@ public sealed class PullCases(BenchmarkOptions options, WorkDirectory work, Devi
         }
 
         figures[$"{model.Name}: sched_yield"].Add(await yields.StopAsync());
+        figures[$"{model.Name}: peak RSS"].Add(peak);
 
         var after = await DeviceBytesAsync(cancellationToken);
         // Without a block device of our own, the driver's own write_bytes stands in (it leaves out the journal).

@@ -56,6 +56,12 @@ public static class ReportBuilder
 
         foreach (var c in BenchmarkOptions.Concurrency)
         {
+            table.Add($"(bound) empty CSI call (Probe) p50, concurrency {c}", f[$"probe c{c}"].Format(Ms), f[$"publish c{c}"].Format(Ms) + " (publish)");
+            table.Add($"(bound) driver CPU per publish | unpublish, concurrency {c}", f[$"publish c{c} driver cpu"].Format(Micros), f[$"unpublish c{c} driver cpu"].Format(Micros) + " (unpublish)");
+        }
+
+        foreach (var c in BenchmarkOptions.Concurrency)
+        {
             Ratio(table, f, $"unpublish p50, concurrency {c}", $"unpublish c{c}", Ms, $"unpublish c{c} floor", Ms, $"unpublish c{c} ratio", "<= 5x its floor", r => r <= 5);
         }
 
@@ -64,6 +70,7 @@ public static class ReportBuilder
         Ratio(table, f, "warm publish of a tag p50: IfNotPresent vs Always", "tag IfNotPresent p50", Ms, "tag Always p50", Ms, "tag Always/IfNotPresent p50", "(issue 13; ratio = Always / IfNotPresent)", null);
         table.Add("warm publish of a tag p99: IfNotPresent vs Always", f["tag IfNotPresent p99"].Format(Ms), f["tag Always p99"].Format(Ms));
         Limit(table, f, "driver peak RSS during any pull", "driver peak RSS during pulls", 128);
+        table.Add("  peak RSS by model (median MiB)", string.Join("; ", models.Select(m => $"{m.Name} {f[$"{m.Name}: peak RSS"].Median / MiB:F0}")));
         Limit(table, f, $"driver RSS with {BenchmarkOptions.ManyVolumes} volumes", "RSS with many volumes", 140);
         table.Add($"driver RSS with {BenchmarkOptions.DynamicVolumes} dynamic volumes", f["RSS with dynamic volumes"].Format(Mib));
         Limit(table, f, "RSS per dynamic volume", "RSS per dynamic volume", 0.2);

@@ -9,7 +9,6 @@ public sealed record CachedModelRecord
     [JsonPropertyName("manifestDigest")]
     public required string ManifestDigest { get; init; }
 
-    /// <summary>The references that resolved to this model, most recent last.</summary>
     /// <summary>The layers the model was limited to; null for the whole model.</summary>
     [JsonPropertyName("selection")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -19,6 +18,7 @@ public sealed record CachedModelRecord
     [JsonIgnore]
     public string Key => CacheKeys.For(ManifestDigest, Selection);
 
+    /// <summary>The references that resolved to this model, most recent last.</summary>
     [JsonPropertyName("references")]
     public required IReadOnlyList<string> References { get; init; }
 

@@ -22,12 +22,16 @@ internal sealed class ModelRecords(CacheLayout layout, TimeProvider time)
     private readonly ConcurrentDictionary<(string Selection, string Reference), (string Key, DateTimeOffset At)> _tags = new();
     private readonly ConcurrentDictionary<string, OciManifest> _manifests = new(StringComparer.Ordinal);
 
+    // The last-use time each record file holds (written under _lock): what Touch compares with.
+    private readonly Dictionary<string, DateTimeOffset> _lastUseOnDisk = new(StringComparer.Ordinal);
+
     /// <summary>(Re)loads the index from the record files: once at start, after reconciliation has repaired them.</summary>
     public void Load()
     {
         lock (_lock)
         {
             _records.Clear();
+            _lastUseOnDisk.Clear();
             _tags.Clear();
             _manifests.Clear();
             foreach (var file in Directory.EnumerateFiles(layout.Index, "*.json"))
@@ -35,6 +39,7 @@ internal sealed class ModelRecords(CacheLayout layout, TimeProvider time)
                 if (TryRead(file) is { } record && file == layout.ModelRecord(record.Key))
                 {
                     _records[record.Key] = record;
+                    _lastUseOnDisk[record.Key] = record.LastUsedAt;
                     IndexTags(record);
                     _ = TryReadManifest(record.ManifestDigest);
                 }
@@ -51,6 +56,7 @@ internal sealed class ModelRecords(CacheLayout layout, TimeProvider time)
             File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, RecordJson));
             File.Move(temp, path, overwrite: true);
             _records[record.Key] = record;
+            _lastUseOnDisk[record.Key] = record.LastUsedAt;
             ForgetTagsOf(record.Key, keep: record.Tags);
             IndexTags(record);
         }
@@ -60,13 +66,41 @@ internal sealed class ModelRecords(CacheLayout layout, TimeProvider time)
         _ = TryReadManifest(record.ManifestDigest);
     }
 
-    /// <summary>Marks the model used now by <paramref name="reference"/> (the most recent reference goes last).</summary>
-    public void Touch(string key, string reference) =>
-        Update(key, record => record with
+    /// <summary>
+    /// How stale a record file's last-use time may get before a cache hit rewrites it. Eviction reads last use from
+    /// memory, exact; the file only carries it across a restart, where a minute of LRU precision does not matter. A
+    /// rewrite per hit would put a file write and the records' lock in every warm publish.
+    /// </summary>
+    public static readonly TimeSpan LastUseWriteInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Marks the model used now by <paramref name="reference"/> (the most recent reference goes last). In memory at
+    /// once; on disk when the reference is new to the record or its file's last use is older than <see cref="LastUseWriteInterval"/>.
+    /// </summary>
+    public void Touch(string key, string reference)
+    {
+        var now = time.GetUtcNow();
+        lock (_lock)
         {
-            References = record.References.Where(r => r != reference).Append(reference).ToList(),
-            LastUsedAt = time.GetUtcNow(),
-        });
+            if (!_records.TryGetValue(key, out var record))
+            {
+                return;
+            }
+
+            if (record.References.Count > 0 && record.References[^1] == reference
+                && _lastUseOnDisk.TryGetValue(key, out var onDisk) && now - onDisk < LastUseWriteInterval)
+            {
+                _records[key] = record with { LastUsedAt = now };
+                return;
+            }
+
+            Write(record with
+            {
+                References = record.References.Where(r => r != reference).Append(reference).ToList(),
+                LastUsedAt = now,
+            });
+        }
+    }
 
     /// <summary>The record of the model under <paramref name="key"/>, or null when there is none (or it is damaged).</summary>
     public CachedModelRecord? Get(string key) => _records.GetValueOrDefault(key);
@@ -127,6 +161,7 @@ internal sealed class ModelRecords(CacheLayout layout, TimeProvider time)
         lock (_lock)
         {
             File.Delete(layout.ModelRecord(key));
+            _lastUseOnDisk.Remove(key);
             if (_records.TryRemove(key, out var record) && !_records.Values.Any(r => r.ManifestDigest == record.ManifestDigest))
             {
                 _manifests.TryRemove(record.ManifestDigest, out _);

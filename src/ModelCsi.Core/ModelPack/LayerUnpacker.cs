@@ -113,7 +113,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         using var writer = new ModelRootWriter(modelRoot, layer.Digest);
         var filePath = RawFilePath(layer);
         var path = writer.PrepareLeaf(filePath, writer.Normalize(filePath));
-        ModelRootWriter.HardLink(verifiedBlobPath, path);
+        ModelFiles.HardLink(verifiedBlobPath, path);
         // The link shares the blob's inode, so this also makes the cached blob read-only (0444 or 0555) and root's.
         ApplyMetadata(path, FileMetadataAnnotation(layer));
         writer.SealDirectories();
@@ -146,7 +146,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
             File.SetLastWriteTimeUtc(path, mtime.UtcDateTime);
         }
 
-        ModelRootWriter.SealFile(path, metadata?.Mode is { } mode && ModelRootWriter.IsExecutable(mode));
+        ModelFiles.SealFile(path, metadata?.Mode is { } mode && ModelFiles.IsExecutable(mode));
     }
 
     private static async Task<UnpackResult> UnpackRawAsync(Stream content, OciDescriptor layer, ModelRootWriter writer, CancellationToken cancellationToken)
@@ -158,7 +158,7 @@ public sealed class LayerUnpacker(ILogger<LayerUnpacker>? logger = null)
         long written;
         try
         {
-            await using (var file = ModelRootWriter.CreateFile(path))
+            await using (var file = ModelFiles.CreateFile(path))
             {
                 var limited = new LimitedReadStream(content, layer.Size, read => writer.Unsafe(
                     filePath, ArchiveRule.LayerLargerThanDescriptor, $"raw layer has more than the descriptor's {layer.Size} bytes"));

@@ -35,7 +35,7 @@ public sealed class ModelPacker(ILogger<ModelPacker>? logger = null)
         }
 
         var root = Path.GetFullPath(sourceDirectory);
-        if (ModelRootWriter.Kind(root) != ModelRootWriter.PathKind.Directory)
+        if (ModelFiles.Kind(root) != PathKind.Directory)
         {
             throw new DirectoryNotFoundException($"'{sourceDirectory}' is not a directory");
         }
@@ -102,18 +102,18 @@ public sealed class ModelPacker(ILogger<ModelPacker>? logger = null)
         {
             var name = Path.GetFileName(path);
             var relativePath = relative.Length == 0 ? name : relative + "/" + name;
-            switch (ModelRootWriter.Kind(path))
+            switch (ModelFiles.Kind(path))
             {
-                case ModelRootWriter.PathKind.Directory:
+                case PathKind.Directory:
                     Walk(path, relativePath, files, skipped);
                     break;
-                case ModelRootWriter.PathKind.Regular:
+                case PathKind.Regular:
                     files.Add(relativePath);
                     break;
-                case ModelRootWriter.PathKind.Symlink:
+                case PathKind.Symlink:
                     Skip(relativePath, "symlinks are not packed; copy the target into the directory instead", skipped);
                     break;
-                case ModelRootWriter.PathKind.Missing:
+                case PathKind.Missing:
                     break;
                 default:
                     Skip(relativePath, "not a regular file (socket, fifo or device)", skipped);

@@ -104,18 +104,18 @@ public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpack
 
     private static void CheckDestination(string given, string target)
     {
-        switch (ModelRootWriter.Kind(target))
+        switch (ModelFiles.Kind(target))
         {
-            case ModelRootWriter.PathKind.Missing:
+            case PathKind.Missing:
                 return;
-            case ModelRootWriter.PathKind.Directory:
+            case PathKind.Directory:
                 if (Directory.EnumerateFileSystemEntries(target).Any())
                 {
                     throw new DestinationNotEmptyException(given, "is not empty");
                 }
 
                 return;
-            case ModelRootWriter.PathKind.Symlink:
+            case PathKind.Symlink:
                 throw new DestinationNotEmptyException(given, "is a symlink");
             default:
                 throw new DestinationNotEmptyException(given, "exists and is not a directory");
@@ -146,7 +146,7 @@ public sealed class ModelPuller(ILogger<ModelPuller>? logger = null, LayerUnpack
             // Cached layers are read-only; undo that so the tree can be removed.
             foreach (var directory in Directory.EnumerateDirectories(staging, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
             {
-                ModelRootWriter.SetMode(directory, ModelRootWriter.DefaultDirectoryMode);
+                ModelFiles.SetMode(directory, ModelFiles.DefaultDirectoryMode);
             }
 
             Directory.Delete(staging, recursive: true);

@@ -1,5 +1,6 @@
 using System.Text;
 using Mono.Unix.Native;
+using static ModelCsi.Core.ModelPack.ModelFiles;
 
 namespace ModelCsi.Core.ModelPack;
 
@@ -27,14 +28,6 @@ internal sealed class ModelRootWriter : IDisposable
     /// <summary>Linux NAME_MAX for one path component.</summary>
     public const int MaxComponentBytes = 255;
 
-    public const UnixFileMode SealedFileMode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-
-    public const UnixFileMode SealedExecutableMode = SealedFileMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-
-    public const UnixFileMode SealedDirectoryMode = SealedExecutableMode;
-
-    private static readonly bool RunningAsRoot = Syscall.geteuid() == 0;
-
     private readonly string _root;
     private readonly string _layerDigest;
 
@@ -59,15 +52,6 @@ internal sealed class ModelRootWriter : IDisposable
 
     /// <summary>Told before this writer deletes an existing path to replace it: a resumable extraction retracts its checkpoint.</summary>
     public Action? Replacing { get; init; }
-
-    public enum PathKind
-    {
-        Missing,
-        Directory,
-        Regular,
-        Symlink,
-        Other,
-    }
 
     public string FullPath(IReadOnlyList<string> parts) => parts.Count == 0 ? _root : Path.Join(_root, string.Join('/', parts));
 
@@ -259,25 +243,6 @@ internal sealed class ModelRootWriter : IDisposable
         }
     }
 
-    /// <summary>Seals a file just written, on its descriptor: mtime, then 0444 (0555 when executable), then root's.</summary>
-    public static void FinishFile(int fd, string path, DateTimeOffset mtime, bool executable)
-    {
-        if (LibcAt.SetModificationTime(fd, mtime) != 0)
-        {
-            throw new IOException($"set mtime of '{path}' failed: {LibcAt.LastError()}");
-        }
-
-        if (LibcAt.Fchmod(fd, (uint)(executable ? SealedExecutableMode : SealedFileMode)) != 0)
-        {
-            throw new IOException($"chmod '{path}' failed: {LibcAt.LastError()}");
-        }
-
-        if (RunningAsRoot && LibcAt.Fchown(fd, 0, 0) != 0)
-        {
-            throw new IOException($"chown '{path}' failed: {LibcAt.LastError()}");
-        }
-    }
-
     /// <summary>The rules of <see cref="PrepareLeaf"/> for what already holds the leaf's name.</summary>
     private void RemoveExisting(string entryName, Leaf leaf, bool forSymlink)
     {
@@ -401,39 +366,6 @@ internal sealed class ModelRootWriter : IDisposable
         }
     }
 
-    /// <summary>
-    /// Opens a new file with O_CREAT|O_EXCL|O_NOFOLLOW, so neither an existing file nor a symlink planted
-    /// since the lstat check is ever written through. The caller sets the final mode after writing.
-    /// </summary>
-    public static FileStream CreateFile(string path)
-    {
-        var fd = Syscall.open(
-            path,
-            OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC,
-            FilePermissions.S_IRUSR | FilePermissions.S_IWUSR);
-        if (fd < 0)
-        {
-            throw new IOException($"create '{path}' failed: {Stdlib.GetLastError()}");
-        }
-
-        return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, 0);
-    }
-
-    public static void MakeDirectory(string path)
-    {
-        if (Syscall.mkdir(path, (FilePermissions)DefaultDirectoryMode) != 0)
-        {
-            var errno = Stdlib.GetLastError();
-            if (errno != Errno.EEXIST || Kind(path) != PathKind.Directory)
-            {
-                throw new IOException($"mkdir '{path}' failed: {errno}");
-            }
-        }
-
-        // mkdir's mode passes through the umask; the mode we promise does not depend on it.
-        SetMode(path, DefaultDirectoryMode);
-    }
-
     /// <summary>Makes every directory this layer created or wrote into 0555 and root's.</summary>
     public void SealDirectories()
     {
@@ -446,123 +378,14 @@ internal sealed class ModelRootWriter : IDisposable
         _openDirectories.Clear();
     }
 
-    /// <summary>Makes a file just written read-only for everyone (r-x when <paramref name="executable"/>) and root's.</summary>
-    public static void SealFile(string path, bool executable)
-    {
-        SetMode(path, executable ? SealedExecutableMode : SealedFileMode);
-        OwnByRoot(path);
-    }
-
-    /// <summary>When running as root, gives the path (never a symlink's target) to uid 0 and gid 0.</summary>
-    public static void OwnByRoot(string path)
-    {
-        if (RunningAsRoot && Syscall.lchown(path, 0, 0) != 0)
-        {
-            throw new IOException($"chown '{path}' failed: {Stdlib.GetLastError()}");
-        }
-    }
-
-    /// <summary>chmod without following a final symlink is impossible on Linux, so only call this on paths known not to be links.</summary>
-    public static void SetMode(string path, UnixFileMode mode)
-    {
-        if (Syscall.chmod(path, (FilePermissions)mode) != 0)
-        {
-            throw new IOException($"chmod '{path}' failed: {Stdlib.GetLastError()}");
-        }
-    }
-
     /// <summary>
     /// Checks a symlink target: relative, and resolved lexically from the link's directory it stays inside.
     /// '..' is allowed only as leading segments: after a name it would be resolved by the kernel through
     /// whatever that name is (maybe another symlink), which lexical checking cannot see.
     /// </summary>
-    public void CheckSymlinkTarget(string entryName, IReadOnlyList<string> linkParts, string target)
-    {
-        if (target.Length == 0)
-        {
-            throw Unsafe(entryName, ArchiveRule.SymlinkEscapesRoot, "empty symlink target");
-        }
-
-        if (target.Length >= MaxPathBytes || Encoding.UTF8.GetByteCount(target) >= MaxPathBytes)
-        {
-            throw Unsafe(entryName, ArchiveRule.PathTooLong, $"the symlink target is longer than {MaxPathBytes - 1} bytes");
-        }
-
-        if (target.Contains('\0', StringComparison.Ordinal))
-        {
-            throw Unsafe(entryName, ArchiveRule.UnsupportedEntryType, "NUL in symlink target");
-        }
-
-        if (target.StartsWith('/'))
-        {
-            throw Unsafe(entryName, ArchiveRule.SymlinkEscapesRoot, $"absolute symlink target '{ValueExcerpt.Of(target)}'");
-        }
-
-        var depth = linkParts.Count - 1;
-        var seenName = false;
-        foreach (var segment in target.Split('/'))
-        {
-            if (segment is "" or ".")
-            {
-                continue;
-            }
-
-            if (segment == "..")
-            {
-                if (seenName)
-                {
-                    throw Unsafe(entryName, ArchiveRule.SymlinkEscapesRoot, $"symlink target '{ValueExcerpt.Of(target)}' has '..' after a name");
-                }
-
-                depth--;
-                if (depth < 0)
-                {
-                    throw Unsafe(entryName, ArchiveRule.SymlinkEscapesRoot, $"symlink target '{ValueExcerpt.Of(target)}' leads outside the model root");
-                }
-
-                continue;
-            }
-
-            seenName = true;
-        }
-    }
-
-    public static PathKind Kind(string path)
-    {
-        if (Syscall.lstat(path, out var stat) != 0)
-        {
-            var errno = Stdlib.GetLastError();
-            return errno is Errno.ENOENT or Errno.ENOTDIR
-                ? PathKind.Missing
-                : throw new IOException($"lstat '{path}' failed: {errno}");
-        }
-
-        return (stat.st_mode & FilePermissions.S_IFMT) switch
-        {
-            FilePermissions.S_IFDIR => PathKind.Directory,
-            FilePermissions.S_IFREG => PathKind.Regular,
-            FilePermissions.S_IFLNK => PathKind.Symlink,
-            _ => PathKind.Other,
-        };
-    }
-
-    public static void HardLink(string existingPath, string newPath)
-    {
-        if (Syscall.link(existingPath, newPath) != 0)
-        {
-            throw new IOException($"link '{newPath}' -> '{existingPath}' failed: {Stdlib.GetLastError()}");
-        }
-    }
+    public void CheckSymlinkTarget(string entryName, IReadOnlyList<string> linkParts, string target) =>
+        SymlinkTargetRule.Check(this, entryName, linkParts, target);
 
     public UnsafeArchiveEntryException Unsafe(string entryName, ArchiveRule rule, string detail) =>
         new(_layerDigest, entryName, rule, detail);
-
-    /// <summary>The mode of a directory while layers are written into it.</summary>
-    public const UnixFileMode DefaultDirectoryMode =
-        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
-        | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-
-    /// <summary>Whether a tar or annotation mode has any execute bit.</summary>
-    public static bool IsExecutable(long mode) => (mode & 0b001_001_001) != 0;
 }

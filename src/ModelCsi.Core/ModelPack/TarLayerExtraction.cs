@@ -56,7 +56,7 @@ internal sealed class TarLayerExtraction(ModelRootWriter writer, string layerDig
                 await CopyAsync(data, fd, cancellationToken);
             }
 
-            ModelRootWriter.FinishFile(fd, leaf.Path, entry.ModificationTime, ModelRootWriter.IsExecutable((long)entry.Mode));
+            ModelFiles.FinishFile(fd, leaf.Path, entry.ModificationTime, ModelFiles.IsExecutable((long)entry.Mode));
         }
         catch
         {
@@ -86,7 +86,7 @@ internal sealed class TarLayerExtraction(ModelRootWriter writer, string layerDig
         var parts = writer.Normalize(entry.Name);
         var targetParts = writer.Normalize(entry.LinkName, ArchiveRule.HardlinkEscapesRoot);
         if (!_regularFiles.TryGetValue(Key(targetParts), out var actual)
-            || ModelRootWriter.Kind(writer.FullPath(actual)) != ModelRootWriter.PathKind.Regular)
+            || ModelFiles.Kind(writer.FullPath(actual)) != PathKind.Regular)
         {
             throw writer.Unsafe(entry.Name, ArchiveRule.HardlinkTargetNotExtracted, $"hardlink target '{entry.LinkName}' is not a regular file extracted earlier from this layer");
         }
@@ -97,7 +97,7 @@ internal sealed class TarLayerExtraction(ModelRootWriter writer, string layerDig
         }
 
         var path = writer.PrepareLeaf(entry.Name, parts);
-        ModelRootWriter.HardLink(writer.FullPath(actual), path);
+        ModelFiles.HardLink(writer.FullPath(actual), path);
         _regularFiles[Key(parts)] = parts;
         FilesWritten++;
     }

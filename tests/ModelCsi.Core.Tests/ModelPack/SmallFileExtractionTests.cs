@@ -48,7 +48,7 @@ public sealed class SmallFileExtractionTests : IDisposable
             var path = Path.Combine(root, $"dir{i / 100}", $"file{i}.txt");
             Assert.Equal($"content of file {i}\n", File.ReadAllText(path));
             Assert.Equal(mtime.AddSeconds(i).UtcDateTime, File.GetLastWriteTimeUtc(path));
-            Assert.Equal(i % 3 == 0 ? ModelRootWriter.SealedExecutableMode : ModelRootWriter.SealedFileMode, File.GetUnixFileMode(path));
+            Assert.Equal(i % 3 == 0 ? ModelFiles.SealedExecutableMode : ModelFiles.SealedFileMode, File.GetUnixFileMode(path));
         }
     }
 }

@@ -71,7 +71,7 @@ public sealed class CacheLifecycleTests(RegistryFixture registry) : IClassFixtur
         var weightsLayer = packed.Manifest.Layers.MaxBy(l => l.Size)!;
         await using var proxy = FaultProxy.Start(registry.Registry.Host);
         proxy.BytesPerSecond = 8 * 1024 * 1024;
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var request = PublishRequest(scratch, "csi-kill", $"{proxy.Host}/{repository}:v1");
 
         var first = await DriverProcess.StartAsync(scratch);
@@ -130,7 +130,7 @@ public sealed class CacheLifecycleTests(RegistryFixture registry) : IClassFixtur
         var repository = OciTestContent.UniqueRepository("metrics");
         var packed = await TestModels.PushAsync(registry.Registry.Host, repository, "v1", TestModels.WriteDirectory(sources.Path, files));
         var reference = $"{registry.Registry.Host}/{repository}:v1";
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         await using var driver = await DriverProcess.StartAsync(scratch);
         var node = new Node.NodeClient(driver.Channel);
         var requests = Enumerable.Range(1, 3).Select(i => PublishRequest(scratch, $"csi-metrics-{i}", reference)).ToList();
@@ -175,7 +175,7 @@ public sealed class CacheLifecycleTests(RegistryFixture registry) : IClassFixtur
         var files = new Dictionary<string, byte[]> { ["model.safetensors"] = OciTestContent.RandomBytes(200_000, 90) };
         var repository = OciTestContent.UniqueRepository("gc");
         var packed = await TestModels.PushAsync(registry.Registry.Host, repository, "v1", TestModels.WriteDirectory(sources.Path, files));
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var request = PublishRequest(scratch, "csi-gc", $"{registry.Registry.Host}/{repository}:v1");
         var first = await DriverProcess.StartAsync(scratch);
         var node = new Node.NodeClient(first.Channel);

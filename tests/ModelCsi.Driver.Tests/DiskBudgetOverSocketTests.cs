@@ -16,7 +16,7 @@ public sealed class DiskBudgetOverSocketTests(RegistryFixture registry) : IClass
         using var sources = new TempDirectory("modelcsi-budget");
         var files = new Dictionary<string, byte[]> { ["model.safetensors"] = OciTestContent.RandomBytes(2_000_000, 77) };
         await TestModels.PushAsync(registry.Registry.Host, "budget/model", "v1", TestModels.WriteDirectory(sources.Path, files));
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var config = scratch.Combine("config.yaml");
         await File.WriteAllTextAsync(config, "cache:\n  maxSize: 1Mi\n");
         await using var driver = await DriverProcess.StartAsync(scratch, "--config", config);

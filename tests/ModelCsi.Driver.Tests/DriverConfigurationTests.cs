@@ -254,7 +254,7 @@ public sealed partial class DriverConfigurationTests
     private static async Task<(IReadOnlyList<string> Lines, string Text)> StartAndFailAsync(string[] args)
     {
         // The driver process owns and deletes its scratch directory.
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var driver = DriverProcess.Launch(scratch, scratch.Combine("plugin", "csi.sock"), args);
         await using (driver)
         {
@@ -270,7 +270,7 @@ public sealed partial class DriverConfigurationTests
     private static async Task<(int ExitCode, string Text)> RunToEndAsync(params string[] args)
     {
         // The driver process owns and deletes its scratch directory.
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var driver = DriverProcess.Launch(scratch, scratch.Combine("plugin", "csi.sock"), args);
         await using (driver)
         {

@@ -28,7 +28,7 @@ public sealed class DriverLifecycleTests
     [Fact]
     public async Task A_stale_socket_file_left_by_a_killed_driver_is_replaced()
     {
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var socketPath = scratch.Combine("plugin", "csi.sock");
         var crashed = DriverProcess.Launch(scratch, socketPath);
         await crashed.WaitUntilServingAsync();
@@ -50,7 +50,7 @@ public sealed class DriverLifecycleTests
     [Fact]
     public async Task A_second_driver_on_a_live_socket_refuses_to_start_and_the_first_keeps_serving()
     {
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var socketPath = scratch.Combine("plugin", "csi.sock");
         var first = DriverProcess.Launch(scratch, socketPath);
         await using (first)
@@ -89,7 +89,7 @@ public sealed class DriverLifecycleTests
     [Fact]
     public async Task A_config_file_sets_options_and_flags_override_it()
     {
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var config = scratch.Combine("config.yaml");
         await File.WriteAllTextAsync(config, """
             driverName: from-file.example.com
@@ -117,7 +117,7 @@ public sealed class DriverLifecycleTests
     [InlineData("--root-dir", "relative/root")]
     public async Task A_misconfigured_driver_fails_at_start(string flag, string value)
     {
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var driver = DriverProcess.Launch(scratch, scratch.Combine("plugin", "csi.sock"), flag, value);
         await using (driver)
         {

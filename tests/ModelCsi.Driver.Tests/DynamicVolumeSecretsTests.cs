@@ -23,7 +23,7 @@ public sealed class DynamicVolumeSecretsTests(BasicAuthRegistryFixture privateRe
         var repository = OciTestContent.UniqueRepository("dynpriv");
         await TestModels.PushAsync(privateRegistry.Registry.Host, repository, "v1",
             TestModels.WriteDirectory(sources.Path, new Dictionary<string, byte[]> { ["config.json"] = "{\"private\":true}"u8.ToArray() }), credential: credential);
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var volume = new NodePublishVolumeRequest
         {
             VolumeId = "csi-dyn-s",

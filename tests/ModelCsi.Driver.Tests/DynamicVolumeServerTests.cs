@@ -149,7 +149,7 @@ public sealed class DynamicVolumeServerTests(RegistryFixture registry) : IClassF
     [Fact]
     public async Task After_a_driver_restart_every_dynamic_volumes_socket_serves_its_own_mounts_again()
     {
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var volumes = new[] { "a", "b", "c", "d" }.Select(n => DynamicPublish(scratch, n)).ToList();
         var first = await DriverProcess.StartAsync(scratch);
         foreach (var volume in volumes)
@@ -181,7 +181,7 @@ public sealed class DynamicVolumeServerTests(RegistryFixture registry) : IClassF
     [Fact]
     public async Task A_second_driver_on_the_same_root_leaves_the_first_drivers_live_dynamic_sockets_alone()
     {
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var a = DynamicPublish(scratch, "a");
         await using var first = await DriverProcess.StartAsync(scratch);
         await new Node.NodeClient(first.Channel).NodePublishVolumeAsync(a, Deadline);

@@ -133,7 +133,7 @@ public sealed class DynamicVolumeTests(RegistryFixture registry) : IClassFixture
         using var sources = new TempDirectory("modelcsi-dynamic");
         var (reference, files) = await PushModelAsync(sources, "dynamic/restart", 52);
         var (otherReference, otherFiles) = await PushModelAsync(sources, "dynamic/restart-other", 53);
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var a = DynamicPublish(scratch, "a");
         var first = await DriverProcess.StartAsync(scratch);
         await new Node.NodeClient(first.Channel).NodePublishVolumeAsync(a, Deadline);
@@ -178,7 +178,7 @@ public sealed class DynamicVolumeTests(RegistryFixture registry) : IClassFixture
         var slowReference = reference.Replace(registry.Registry.Host, proxy.Host, StringComparison.Ordinal);
         // Slow enough that the kill lands in the middle of the download.
         proxy.BytesPerSecond = 20_000;
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var a = DynamicPublish(scratch, "a");
         var first = await DriverProcess.StartAsync(scratch);
         await new Node.NodeClient(first.Channel).NodePublishVolumeAsync(a, Deadline);

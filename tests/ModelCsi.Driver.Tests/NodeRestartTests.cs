@@ -22,7 +22,7 @@ public sealed class NodeRestartTests(RegistryFixture registry) : IClassFixture<R
         var files = new Dictionary<string, byte[]> { ["model.safetensors"] = OciTestContent.RandomBytes(500_000, 40) };
         var packed = await TestModels.PushAsync(registry.Registry.Host, "restart/model", "v1", TestModels.WriteDirectory(sources.Path, files));
         await using var proxy = FaultProxy.Start(registry.Registry.Host);
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var request = new NodePublishVolumeRequest
         {
             VolumeId = "csi-restart",

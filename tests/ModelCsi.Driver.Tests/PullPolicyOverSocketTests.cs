@@ -58,7 +58,7 @@ public sealed class PullPolicyOverSocketTests(RegistryFixture registry) : IClass
         await TestModels.PushAsync(own.Host, repository, "v1", TestModels.WriteDirectory(sources.Path, new Dictionary<string, byte[]> { ["config.json"] = "{}"u8.ToArray() }));
         await using var proxy = FaultProxy.Start(own.Host);
         var reference = $"{proxy.Host}/{repository}:v1";
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         var driver = await DriverProcess.StartAsync(scratch);
         var node = new Node.NodeClient(driver.Channel);
         await node.NodePublishVolumeAsync(Publish(scratch, "pod-a", reference), Deadline);
@@ -88,7 +88,7 @@ public sealed class PullPolicyOverSocketTests(RegistryFixture registry) : IClass
         var repository = await PushAsync("latest");
         await using var proxy = FaultProxy.Start(registry.Registry.Host);
         var reference = $"{proxy.Host}/{repository}:latest";
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         await using var driver = await DriverProcess.StartAsync(scratch);
         var node = new Node.NodeClient(driver.Channel);
         await node.NodePublishVolumeAsync(Publish(scratch, "pod-a", reference), Deadline);
@@ -118,7 +118,7 @@ public sealed class PullPolicyOverSocketTests(RegistryFixture registry) : IClass
         var repository = await PushAsync();
         await using var proxy = FaultProxy.Start(registry.Registry.Host);
         var reference = $"{proxy.Host}/{repository}:v1";
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         await using var driver = await DriverProcess.StartAsync(scratch);
         var node = new Node.NodeClient(driver.Channel);
 
@@ -136,7 +136,7 @@ public sealed class PullPolicyOverSocketTests(RegistryFixture registry) : IClass
     [Fact]
     public async Task An_invalid_pull_policy_is_InvalidArgument_naming_the_key_and_the_three_values()
     {
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         await using var driver = await DriverProcess.StartAsync(scratch);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => new Node.NodeClient(driver.Channel)

@@ -21,10 +21,19 @@ public sealed class ScratchDirectory : IDisposable
 
     public string Path { get; }
 
+    private bool _disposed;
+
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
+    /// <summary>Idempotent: a test may dispose it and so may the driver process it was lent to.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         var mounter = new LibcMounter(NullLogger<LibcMounter>.Instance);
         // Innermost (and most recent) first, so nested and stacked mounts come apart.
         for (var attempt = 0; attempt < 16; attempt++)
@@ -45,6 +54,9 @@ public sealed class ScratchDirectory : IDisposable
                 // Keep trying the rest; a leftover mount is reported by the delete below.
             }
         }
-        Directory.Delete(Path, recursive: true);
+        if (Directory.Exists(Path))
+        {
+            Directory.Delete(Path, recursive: true);
+        }
     }
 }

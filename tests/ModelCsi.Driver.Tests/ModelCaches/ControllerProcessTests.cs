@@ -44,7 +44,7 @@ public sealed class ControllerProcessTests(RegistryFixture registry) : IClassFix
         var config = _temp.Combine("config.yaml");
         await File.WriteAllTextAsync(config, "modelCache:\n  retryFailedAfter: \"00:00:00\"\n");
 
-        var scratch = new ScratchDirectory();
+        using var scratch = new ScratchDirectory();
         await using var driver = DriverProcess.Launch(scratch, scratch.Combine("plugin", "csi.sock"), "--mode", "controller", "--config", config);
 
         Assert.True(await driver.WaitForExitAsync());

@@ -155,7 +155,7 @@ internal static class ModelTreeLinker
 
     private static int OpenDirectory(int parent, string name)
     {
-        var fd = LibcAt.OpenAt(parent, name, LibcAt.ODirectory | LibcAt.ONoFollow | LibcAt.OCloseOnExec, 0);
+        var fd = LibcAt.OpenDirectoryAt(parent, name);
         return fd >= 0 ? fd : throw new IOException($"cannot open directory {name}: {LibcAt.LastError()}");
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ModelCsi.Core.Mounting;
 
 namespace ModelCsi.Core.ModelPack;
 
@@ -30,21 +31,13 @@ internal static partial class LibcAt
     // futimens: leave the access time alone.
     private const long UtimeOmit = (1L << 30) - 2;
 
-    // statx(2): the file type is in stx_mode, a u16 at offset 28 of a 256-byte struct that is the same on every architecture.
+    // statx(2) mask bit for stx_mode.
     private const uint StatxType = 0x1;
-    private const int StatxSize = 256;
-    private const int StatxModeOffset = 28;
 
     /// <summary>The S_IFMT bits of the entry <paramref name="name"/> in <paramref name="directory"/> (not following a final symlink), or -1.</summary>
     public static int FileTypeAt(int directory, string name)
     {
-        Span<byte> buffer = stackalloc byte[StatxSize];
-        if (Statx(directory, name, AtSymlinkNoFollow, StatxType, buffer) != 0)
-        {
-            return -1;
-        }
-
-        return BitConverter.ToUInt16(buffer[StatxModeOffset..]) & 0xf000;
+        return StatxBuffer.Read(directory, name, AtSymlinkNoFollow, StatxType, out var buffer) != 0 ? -1 : buffer.Mode & 0xf000;
     }
 
     /// <summary>Sets only the modification time of an open file (seconds and nanoseconds since the epoch).</summary>
@@ -87,6 +80,9 @@ internal static partial class LibcAt
         }
     }
 
+    /// <summary>Opens the directory <paramref name="name"/> below <paramref name="parent"/>, refusing a symlink; the descriptor or -1.</summary>
+    public static int OpenDirectoryAt(int parent, string name) => OpenAt(parent, name, ODirectory | ONoFollow | OCloseOnExec, 0);
+
     [LibraryImport("libc", EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int OpenAt(int directory, string name, int flags, uint mode);
 
@@ -116,9 +112,6 @@ internal static partial class LibcAt
 
     [LibraryImport("libc", EntryPoint = "futimens", SetLastError = true)]
     private static partial int FutimeNs(int fd, Span<long> times);
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int directory, string name, int flags, uint mask, Span<byte> buffer);
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     private static unsafe partial nint Write(int fd, byte* data, nuint count);

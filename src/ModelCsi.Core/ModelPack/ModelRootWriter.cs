@@ -130,7 +130,7 @@ internal sealed class ModelRootWriter : IDisposable
         int fd;
         if (count == 0)
         {
-            fd = LibcAt.OpenAt(LibcAt.AtFdCwd, _root, LibcAt.ODirectory | LibcAt.ONoFollow | LibcAt.OCloseOnExec, 0);
+            fd = LibcAt.OpenDirectoryAt(LibcAt.AtFdCwd, _root);
             if (fd < 0)
             {
                 throw new IOException($"open model root '{_root}' failed: {LibcAt.LastError()}");
@@ -141,7 +141,7 @@ internal sealed class ModelRootWriter : IDisposable
             var parent = DirectoryHandle(entryName, parts, count - 1);
             var name = parts[count - 1];
             var path = Path.Join(_root, key);
-            fd = LibcAt.OpenAt(parent, name, LibcAt.ODirectory | LibcAt.ONoFollow | LibcAt.OCloseOnExec, 0);
+            fd = LibcAt.OpenDirectoryAt(parent, name);
             if (fd < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == LibcAt.ENoEnt)
             {
                 Created?.Invoke(key);
@@ -150,7 +150,7 @@ internal sealed class ModelRootWriter : IDisposable
                     throw new IOException($"mkdir '{path}' failed: {LibcAt.LastError()}");
                 }
 
-                fd = LibcAt.OpenAt(parent, name, LibcAt.ODirectory | LibcAt.ONoFollow | LibcAt.OCloseOnExec, 0);
+                fd = LibcAt.OpenDirectoryAt(parent, name);
             }
 
             if (fd < 0)

@@ -68,7 +68,7 @@ public sealed partial class LibcMounter(ILogger<LibcMounter> logger, IMountInfoS
         {
             try
             {
-                if (Statx(AtFdCwd, path, AtNoAutomount, StatxIno | StatxMountId, out var buffer) != 0)
+                if (StatxBuffer.Read(AtFdCwd, path, AtNoAutomount, StatxIno | StatxMountId, out var buffer) != 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
                     if (errno is Errno.ENOENT or Errno.ENOTDIR)
@@ -194,9 +194,6 @@ public sealed partial class LibcMounter(ILogger<LibcMounter> logger, IMountInfoS
 
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Mount(string? source, string target, string? filesystemType, ulong flags, IntPtr data);
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int directoryFd, string path, int flags, uint mask, out StatxBuffer buffer);
 
     [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Umount2(string target, int flags);

@@ -147,7 +147,8 @@ public sealed class HostileRegistry : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
+        // Close alone: after Stop, the managed HttpListener's Close binds the port again to release it, and fails
+        // when another test took the port in between.
         _listener.Close();
         _serving.Wait(TimeSpan.FromSeconds(5));
     }

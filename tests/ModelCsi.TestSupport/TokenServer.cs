@@ -211,7 +211,8 @@ public sealed class TokenServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone: after Stop, the managed HttpListener's Close binds the port again to release it, and fails
+        // when another test took the port in between.
         _listener.Close();
         await _loop;
         _certificate.Dispose();
